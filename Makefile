@@ -1,0 +1,53 @@
+# PATHOS: every target creates .venv and installs what it needs when missing.
+# `make notebooks` runs every notebook; `make test` runs the test suite (what CI runs).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.pathos-installed
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+# Extra papermill arguments, e.g. make notebooks PARAMS="-p quick False -p iemocap_root /data/IEMOCAP_full_release"
+PARAMS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup test notebooks figures lint bench lab clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade --quiet pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name pathos --display-name "Python 3 (pathos)"
+	@touch $(STAMP)
+
+setup: $(STAMP) ## create .venv, install the pinned dependencies and register the `pathos` Jupyter kernel
+
+test: $(STAMP) ## run the tests (unit tests, then the notebooks in quick mode)
+	@$(BIN)/python -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5): failing" >&2; fi; \
+	exit $$rc
+
+notebooks: $(STAMP) ## run every notebook in order with papermill into build/notebooks/ (figures go to figures/)
+	@mkdir -p build/notebooks
+	@set -e; for nb in $(NOTEBOOKS); do \
+		echo "== $$nb"; \
+		$(BIN)/papermill --kernel pathos --cwd notebooks --log-level WARNING \
+			"$$nb" "build/notebooks/$$(basename $$nb)" $(PARAMS); \
+	done
+
+figures: notebooks ## regenerate figures/ (they are written by the notebooks)
+
+lint: $(STAMP) ## ruff over the library, tests, benchmarks and notebooks
+	$(BIN)/ruff check pathos_lib tests benchmarks notebooks
+	$(BIN)/ruff format --check pathos_lib tests benchmarks
+
+bench: $(STAMP) ## speed benchmarks (print ratios measured in one run)
+	@set -e; for b in $(sort $(wildcard benchmarks/*.py)); do echo "== $$b"; $(BIN)/python $$b; done
+
+lab: $(STAMP) ## start JupyterLab on the notebooks
+	$(BIN)/jupyter lab notebooks
+
+clean: ## remove build outputs and the generated synthetic corpus (not .venv)
+	rm -rf build data/synthetic .pytest_cache .ruff_cache

@@ -1,0 +1,16 @@
+"""PATHOS: multimodal emotion recognition from speech audio and its transcript.
+
+One module per stage of the data's path:
+
+- ``corpus``          IEMOCAP (or any table with the documented schema) -> one row per utterance
+- ``synthetic``       a licence-free corpus in the exact IEMOCAP layout (the default)
+- ``splits``          leave-one-session-out, thesis and random folds
+- ``audio_features``  wav -> feature matrix
+- ``plots``           figures for looking at the data
+- ``widgets``         interactive browsers for the notebooks
+- ``records``         metrics recorded by notebooks and read back by tests
+
+Importing the package has no side effects.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,375 @@
+"""IEMOCAP (or any table with the same columns) -> one row per utterance.
+
+``load_iemocap`` reads the official release layout::
+
+    <root>/Session1 … Session5/dialog/EmoEvaluation/<dialog>.txt
+                              /dialog/transcriptions/<dialog>.txt
+                              /sentences/wav/<dialog>/<utt_id>.wav
+
+and joins labels, transcripts and wavs **by utterance id**, never by position. ``load_corpus`` picks the
+synthetic corpus (the default), the IEMOCAP copy named by ``IEMOCAP_ROOT``, or a path.
+
+Every downstream function accepts any ``pandas.DataFrame`` with at least the columns in
+``REQUIRED_COLUMNS`` (see ``check_table``), so other corpora can be brought in.
+Explained in 01_data_exploration.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+# Label schemes: raw IEMOCAP code -> class. Codes not in a scheme are dropped (and counted).
+LABEL_SCHEMES: dict[str, dict[str, str]] = {
+    # The field's standard 4 classes: happy and excited merged (5531 utterances on IEMOCAP).
+    "standard4": {"ang": "ang", "hap": "hap", "exc": "hap", "neu": "neu", "sad": "sad"},
+    # The thesis's 4 classes: excited kept ("joy" in the thesis), happy dropped (4936 utterances).
+    "thesis": {"ang": "ang", "exc": "exc", "neu": "neu", "sad": "sad"},
+}
+RAW_CODES = ("neu", "hap", "exc", "sad", "ang", "fru", "sur", "fea", "dis", "oth", "xxx")
+COLUMNS = (
+    "utt_id", "session", "dialog", "speaker", "gender", "method", "start", "end", "duration",
+    "emotion", "label", "valence", "arousal", "dominance", "transcript", "wav_path",
+    "has_transcript", "has_wav",
+)  # fmt: skip
+REQUIRED_COLUMNS = ("utt_id", "session", "speaker", "label", "transcript", "wav_path")
+LAYOUT_HELP = (
+    "expected the IEMOCAP release layout <root>/Session1..Session5/dialog/EmoEvaluation/<dialog>.txt "
+    "(plus dialog/transcriptions/ and sentences/wav/<dialog>/<utt_id>.wav); pass the folder that "
+    "holds Session1..Session5 as `root` (notebook parameter `iemocap_root`) or set the environment "
+    "variable IEMOCAP_ROOT"
+)
+
+UTT_ID = re.compile(r"^Ses(?P<session>\d{2})(?P<marker>[FM])_(?P<dialog_name>\S+)_(?P<gender>[FM])\d{3}$")
+SUMMARY_LINE = re.compile(
+    r"^\[\s*(?P<start>\d+(?:\.\d+)?)\s*-\s*(?P<end>\d+(?:\.\d+)?)\s*\]\s+(?P<utt_id>\S+)\s+"
+    r"(?P<emotion>[a-z]{3})\s+\[\s*(?P<v>\d+(?:\.\d+)?)\s*,\s*(?P<a>\d+(?:\.\d+)?)\s*,\s*"
+    r"(?P<d>\d+(?:\.\d+)?)\s*\]\s*$"
+)
+TRANSCRIPT_LINE = re.compile(r"^(?P<utt_id>\S+)\s+\[[\d.\s]+-[\d.\s]+\]:\s?(?P<text>.*)$")
+
+
+@dataclass
+class SkippedLine:
+    """A line of an input file that was not used, and why."""
+
+    path: str
+    line: int
+    text: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.reason}: {self.text!r}"
+
+
+@dataclass
+class LoadReport:
+    """What ``load_iemocap`` skipped, dropped or flagged; nothing is left out without a trace here."""
+
+    root: str = ""
+    sessions_loaded: list[int] = field(default_factory=list)
+    sessions_missing: list[int] = field(default_factory=list)
+    skipped_lines: list[SkippedLine] = field(default_factory=list)
+    dropped_by_code: dict[str, int] = field(default_factory=dict)
+    missing_transcript: list[str] = field(default_factory=list)
+    missing_wav: list[str] = field(default_factory=list)
+    unlabelled_transcript_lines: int = 0
+    recoded_lines: list[SkippedLine] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        lines = [f"corpus root: {self.root}", f"sessions loaded: {self.sessions_loaded}"]
+        if self.sessions_missing:
+            lines.append(f"sessions missing: {self.sessions_missing}")
+        if self.dropped_by_code:
+            dropped = ", ".join(f"{k} {v}" for k, v in sorted(self.dropped_by_code.items()))
+            lines.append(f"dropped (outside the label scheme): {sum(self.dropped_by_code.values())} = {dropped}")
+        lines.append(f"transcript lines without a label (ids with XX and the like): {self.unlabelled_transcript_lines}")
+        for name, ids in (("without transcript", self.missing_transcript), ("without wav", self.missing_wav)):
+            if ids:
+                lines.append(f"kept but flagged {name}: {len(ids)} (e.g. {', '.join(ids[:3])})")
+        if self.skipped_lines:
+            lines.append(f"malformed lines skipped: {len(self.skipped_lines)}")
+            lines += [f"  {s}" for s in self.skipped_lines[:10]]
+        if self.recoded_lines:
+            lines.append(f"lines decoded as cp1252 (not UTF-8): {len(self.recoded_lines)}")
+        return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def load_corpus(
+    name_or_root: str | os.PathLike | None = "synthetic",
+    labels: str | Mapping[str, str] = "standard4",
+    sessions: Iterable[int] | None = None,
+    utterances_per_session: int | None = None,
+) -> pd.DataFrame:
+    """The utterance table of ``"synthetic"`` (default), ``"iemocap"`` (``IEMOCAP_ROOT``) or a path.
+
+    The synthetic corpus is generated on first use and cached (see ``pathos_lib.synthetic``);
+    ``utterances_per_session`` sizes it (default 100, about 500 utterances).
+    The table's ``attrs["corpus"]`` says which corpus it is, so figures and results can say so.
+    Explained in 01_data_exploration.
+    """
+    if name_or_root is None or str(name_or_root) == "iemocap":
+        return load_iemocap(None, labels=labels, sessions=sessions)
+    if str(name_or_root) == "synthetic":
+        from .synthetic import DEFAULT_UTTERANCES_PER_SESSION, synthetic_corpus
+
+        root = synthetic_corpus(utterances_per_session or DEFAULT_UTTERANCES_PER_SESSION)
+        table = load_iemocap(root, labels=labels, sessions=sessions)
+        table.attrs["corpus"] = "synthetic"
+        return table
+    if utterances_per_session is not None:
+        raise ValueError("utterances_per_session only applies to the synthetic corpus")
+    return load_iemocap(name_or_root, labels=labels, sessions=sessions)
+
+
+def load_iemocap(
+    root: str | os.PathLike | None = None,
+    labels: str | Mapping[str, str] = "standard4",
+    sessions: Iterable[int] | None = None,
+) -> pd.DataFrame:
+    """Read an IEMOCAP release into one row per labelled utterance (columns: ``COLUMNS``).
+
+    ``labels`` is ``"standard4"`` (ang, hap = hap+exc, neu, sad), ``"thesis"`` (ang, exc, neu, sad;
+    hap dropped), ``"all"`` (every raw code) or a dict raw code -> class. Rows outside the scheme are
+    dropped and counted; malformed lines are skipped and reported with file and line number; labelled
+    utterances without transcript or wav are kept and flagged. The report is ``table.attrs["report"]``.
+    Explained in 01_data_exploration.
+    """
+    root = _resolve_root(root)
+    scheme = _scheme(labels)
+    report = LoadReport(root=str(root))
+    wanted = sorted(set(sessions)) if sessions is not None else [1, 2, 3, 4, 5]
+    present = [s for s in wanted if (root / f"Session{s}" / "dialog" / "EmoEvaluation").is_dir()]
+    report.sessions_loaded, report.sessions_missing = present, [s for s in wanted if s not in present]
+    if not present:
+        raise FileNotFoundError(f"No IEMOCAP sessions found under {root}: {LAYOUT_HELP}.{_did_you_mean(root)}")
+    if report.sessions_missing:
+        message = f"IEMOCAP sessions {report.sessions_missing} not found under {root}; loading {present}"
+        if sessions is not None:
+            raise FileNotFoundError(message)
+        warnings.warn(message, stacklevel=2)
+
+    rows: dict[str, dict] = {}
+    origin: dict[str, str] = {}
+    transcripts: dict[str, str] = {}
+    for session in present:
+        base = root / f"Session{session}"
+        for path in _text_files(base / "dialog" / "EmoEvaluation"):
+            for lineno, line in _read_lines(path, report):
+                _parse_summary_line(path, lineno, line, rows, origin, report)
+        for path in _text_files(base / "dialog" / "transcriptions"):
+            for lineno, line in _read_lines(path, report):
+                _parse_transcript_line(path, lineno, line, transcripts, report)
+    if not rows:
+        raise ValueError(f"No labelled utterances found under {root}: {LAYOUT_HELP}")
+
+    wavs = _list_wavs(root, {row["session_folder"] for row in rows.values()})
+    table = pd.DataFrame.from_records(list(rows.values()))
+    table["transcript"] = table["utt_id"].map(transcripts)
+    table["wav_path"] = table["utt_id"].map(wavs)
+    table["has_transcript"] = table["transcript"].notna()
+    table["has_wav"] = table["wav_path"].notna()
+
+    if scheme is None:
+        table["label"] = table["emotion"]
+    else:
+        table["label"] = table["emotion"].map(scheme)
+        dropped = table["label"].isna()
+        report.dropped_by_code = {str(k): int(v) for k, v in table.loc[dropped, "emotion"].value_counts().items()}
+        table = table.loc[~dropped]
+    table = table.sort_values("utt_id", ignore_index=True)[list(COLUMNS)]
+    report.missing_transcript = table.loc[~table["has_transcript"], "utt_id"].tolist()
+    report.missing_wav = table.loc[~table["has_wav"], "utt_id"].tolist()
+    _warn_about(report)
+    table.attrs["corpus"] = "iemocap"
+    table.attrs["report"] = report
+    return table
+
+
+def check_table(table: pd.DataFrame, modality: str = "both") -> pd.DataFrame:
+    """Validate a corpus table for ``modality`` ("audio", "text" or "both") and return it.
+
+    Needs ``utt_id, session, speaker, label`` plus ``wav_path`` (audio) and/or ``transcript`` (text);
+    ``session`` is the group left out in cross-validation. Raises ``ValueError`` naming what is missing.
+    Explained in 01_data_exploration.
+    """
+    if modality not in ("audio", "text", "both"):
+        raise ValueError(f"modality must be 'audio', 'text' or 'both', got {modality!r}")
+    needed = ["utt_id", "session", "speaker", "label"]
+    needed += [] if modality == "text" else ["wav_path"]
+    needed += [] if modality == "audio" else ["transcript"]
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise ValueError(
+            f"The corpus table lacks column(s) {missing} needed for {modality!r} work; a table needs "
+            f"{list(REQUIRED_COLUMNS)} (wav_path may be absent for text-only work, transcript for "
+            "audio-only work)."
+        )
+    for column in ("utt_id", "session", "speaker", "label"):
+        if table[column].isna().any():
+            bad = table.loc[table[column].isna(), "utt_id"].astype(str).tolist()[:5]
+            raise ValueError(f"Column {column!r} has empty values (rows {bad})")
+    duplicated = table["utt_id"][table["utt_id"].duplicated()].tolist()
+    if duplicated:
+        raise ValueError(f"Duplicate utt_id values: {duplicated[:5]}")
+    return table
+
+
+def label_counts(table: pd.DataFrame, by: str = "session") -> pd.DataFrame:
+    """Utterances per ``by`` value and class, with totals (a table, for display and checks)."""
+    counts = pd.crosstab(table[by], table["label"], margins=True, margins_name="total")
+    return counts
+
+
+# ----------------------------------------------------------------------------------------------
+# plumbing
+
+
+def _resolve_root(root: str | os.PathLike | None) -> Path:
+    if root is None:
+        value = os.environ.get("IEMOCAP_ROOT")
+        if not value:
+            raise FileNotFoundError(f"No IEMOCAP root given and IEMOCAP_ROOT is not set: {LAYOUT_HELP}.")
+        root = value
+    path = Path(root).expanduser()
+    if not path.is_dir():
+        raise FileNotFoundError(f"IEMOCAP root {path} does not exist or is not a folder: {LAYOUT_HELP}.")
+    return path
+
+
+def _did_you_mean(root: Path) -> str:
+    for child in sorted(p for p in root.iterdir() if p.is_dir()):
+        if (child / "Session1" / "dialog" / "EmoEvaluation").is_dir():
+            return f" Did you mean {child}?"
+    return ""
+
+
+def _scheme(labels: str | Mapping[str, str]) -> dict[str, str] | None:
+    if isinstance(labels, Mapping):
+        unknown = sorted(set(labels) - set(RAW_CODES))
+        if unknown:
+            raise ValueError(f"Label map has unknown raw codes {unknown}; raw codes are {list(RAW_CODES)}")
+        return dict(labels)
+    if labels == "all":
+        return None
+    if labels not in LABEL_SCHEMES:
+        raise ValueError(f"labels must be one of {[*LABEL_SCHEMES, 'all']} or a dict, got {labels!r}")
+    return LABEL_SCHEMES[labels]
+
+
+def _text_files(folder: Path) -> list[Path]:
+    """The dialog files of a folder: its own *.txt, not subfolders (Categorical/...), not ._* files."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.txt") if p.is_file() and not p.name.startswith("._"))
+
+
+def _read_lines(path: Path, report: LoadReport) -> Iterable[tuple[int, str]]:
+    raw = path.read_bytes()
+    for lineno, data in enumerate(raw.splitlines(), start=1):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+            report.recoded_lines.append(SkippedLine(str(path), lineno, text, "not UTF-8, read as cp1252"))
+        yield lineno, text.rstrip("\r\n")
+
+
+def _parse_summary_line(
+    path: Path, lineno: int, line: str, rows: dict, origin: dict, report: LoadReport
+) -> None:
+    if not line.startswith("["):
+        return  # header (%), annotator lines (C-E2:, A-E3:) and blank separators
+    match = SUMMARY_LINE.match(line)
+    utt = UTT_ID.match(match["utt_id"]) if match else None
+    if match is None or utt is None:
+        reason = "summary line not of the form [start - end] <utt_id> <code> [v, a, d]"
+        if match is not None:
+            reason = f"utterance id {match['utt_id']!r} not of the form SesNN[FM]_<dialog>_[FM]NNN"
+        report.skipped_lines.append(SkippedLine(str(path), lineno, line, reason))
+        return
+    emotion = match["emotion"]
+    if emotion not in RAW_CODES:
+        reason = f"unknown emotion code {emotion!r} (known: {', '.join(RAW_CODES)})"
+        report.skipped_lines.append(SkippedLine(str(path), lineno, line, reason))
+        return
+    utt_id = match["utt_id"]
+    where = f"{path}:{lineno}"
+    if utt_id in rows:
+        raise ValueError(f"Duplicate utterance id {utt_id} at {where} (first seen at {origin[utt_id]})")
+    origin[utt_id] = where
+    session = int(utt["session"])
+    start, end = float(match["start"]), float(match["end"])
+    rows[utt_id] = {
+        "utt_id": utt_id,
+        "session": session,
+        "dialog": utt_id.rsplit("_", 1)[0],
+        # The speaker is the session plus the LAST token's letter; the letter after SesNN only says
+        # who wore the motion-capture markers.
+        "speaker": f"Ses{utt['session']}{utt['gender']}",
+        "gender": utt["gender"],
+        "method": "impro" if "_impro" in utt_id else "script",
+        "start": start,
+        "end": end,
+        "duration": round(end - start, 4),
+        "emotion": emotion,
+        "valence": float(match["v"]),
+        "arousal": float(match["a"]),
+        "dominance": float(match["d"]),
+        "session_folder": str(path.parent.parent.parent),
+    }
+
+
+def _parse_transcript_line(path: Path, lineno: int, line: str, transcripts: dict, report: LoadReport) -> None:
+    if not line.strip():
+        return
+    first = line.split(maxsplit=1)[0]
+    if not UTT_ID.match(first):
+        report.unlabelled_transcript_lines += 1  # "M: ...", ids with XX: turns without a label
+        return
+    match = TRANSCRIPT_LINE.match(line)
+    if match is None:
+        reason = "transcription line not of the form <utt_id> [start-end]: text"
+        report.skipped_lines.append(SkippedLine(str(path), lineno, line, reason))
+        return
+    if first in transcripts:
+        raise ValueError(f"Duplicate transcript for utterance id {first} at {path}:{lineno}")
+    transcripts[first] = match["text"].strip()
+
+
+def _list_wavs(root: Path, session_folders: set[str]) -> dict[str, str]:
+    """utt_id -> wav path, listing each dialog folder once (no per-file existence checks)."""
+    wavs: dict[str, str] = {}
+    for folder in sorted(session_folders):
+        wav_root = Path(folder) / "sentences" / "wav"
+        if not wav_root.is_dir():
+            continue
+        for dialog in sorted(p for p in wav_root.iterdir() if p.is_dir()):
+            for entry in os.scandir(dialog):
+                if entry.name.endswith(".wav") and not entry.name.startswith("._") and entry.is_file():
+                    wavs[entry.name[:-4]] = entry.path
+    return wavs
+
+
+def _warn_about(report: LoadReport) -> None:
+    problems = []
+    if report.skipped_lines:
+        first = report.skipped_lines[0]
+        problems.append(f"{len(report.skipped_lines)} malformed line(s) skipped, first: {first}")
+    if report.missing_transcript:
+        problems.append(f"{len(report.missing_transcript)} labelled utterance(s) without transcript")
+    if report.missing_wav:
+        problems.append(f"{len(report.missing_wav)} labelled utterance(s) without wav")
+    if problems:
+        warnings.warn(
+            "IEMOCAP loader: " + "; ".join(problems) + " (see table.attrs['report'])", stacklevel=3
+        )

@@ -1,0 +1,37 @@
+"""Where PATHOS keeps generated data, build outputs and figures.
+
+Defaults live inside the project checkout (``data/``, ``build/``, ``figures/``); environment variables
+override them: ``PATHOS_DATA``, ``PATHOS_BUILD``, ``PATHOS_FIGURES``.
+Explained in 01_data_exploration.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def project_root() -> Path:
+    """The checkout that holds ``pathos_lib`` (or the working directory for a non-editable install)."""
+    here = Path(__file__).resolve().parent.parent
+    return here if (here / "pyproject.toml").is_file() else Path.cwd()
+
+
+def _folder(variable: str, default: str) -> Path:
+    value = os.environ.get(variable)
+    return Path(value).expanduser() if value else project_root() / default
+
+
+def data_dir() -> Path:
+    """Generated corpora and feature caches (``PATHOS_DATA``, default ``data/``); never committed."""
+    return _folder("PATHOS_DATA", "data")
+
+
+def build_dir() -> Path:
+    """Executed notebooks, results and models (``PATHOS_BUILD``, default ``build/``)."""
+    return _folder("PATHOS_BUILD", "build")
+
+
+def figures_dir() -> Path:
+    """Figures saved by the notebooks (``PATHOS_FIGURES``, default ``figures/``)."""
+    return _folder("PATHOS_FIGURES", "figures")

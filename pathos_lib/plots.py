@@ -1,0 +1,135 @@
+"""Figures for looking at a corpus table; every figure says which corpus it shows.
+
+Explained in 01_data_exploration.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .audio_features import SAMPLE_RATE, load_audio
+from .corpus import LABEL_SCHEMES
+from .paths import figures_dir
+
+# One colour per class, the same in every figure.
+CLASS_COLOURS = {
+    "ang": "#d62728", "hap": "#ff7f0e", "exc": "#ff7f0e", "neu": "#7f7f7f", "sad": "#1f77b4",
+    "fru": "#8c564b", "sur": "#e377c2", "fea": "#9467bd", "dis": "#bcbd22", "oth": "#17becf",
+    "xxx": "#c7c7c7",
+}  # fmt: skip
+
+
+def corpus_name(table: pd.DataFrame) -> str:
+    """A label for titles: 'SYNTHETIC corpus' or 'IEMOCAP' or 'custom corpus'."""
+    name = table.attrs.get("corpus", "custom corpus")
+    return "SYNTHETIC corpus (not IEMOCAP)" if name == "synthetic" else str(name).upper()
+
+
+def save_figure(fig: plt.Figure, name: str) -> Path:
+    """Save ``fig`` as ``<figures_dir>/<name>.png`` and return the path.
+
+    Explained in 01_data_exploration.
+    """
+    folder = figures_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    return path
+
+
+def _colours(labels) -> list[str]:
+    return [CLASS_COLOURS.get(str(label), "#333333") for label in labels]
+
+
+def plot_class_counts(table: pd.DataFrame) -> plt.Figure:
+    """Stacked bars: utterances per session and class.
+
+    Explained in 01_data_exploration.
+    """
+    counts = pd.crosstab(table["session"], table["label"])
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    counts.plot.bar(stacked=True, ax=ax, color=_colours(counts.columns), rot=0)
+    ax.set(xlabel="session", ylabel="utterances", title=f"Classes per session - {corpus_name(table)}")
+    ax.legend(title="class", bbox_to_anchor=(1.01, 1), loc="upper left")
+    return fig
+
+
+def plot_label_schemes(raw_table: pd.DataFrame) -> plt.Figure:
+    """Raw IEMOCAP codes and what each 4-class scheme keeps, from a ``labels="all"`` table.
+
+    Explained in 01_data_exploration.
+    """
+    raw = raw_table["emotion"].value_counts()
+    fig, axes = plt.subplots(1, 1 + len(LABEL_SCHEMES), figsize=(12, 3.5), width_ratios=[2, 1, 1])
+    axes[0].bar(raw.index, raw.to_numpy(), color=_colours(raw.index))
+    axes[0].set(title=f"raw codes ({len(raw_table)})", ylabel="utterances")
+    for ax, (scheme, mapping) in zip(axes[1:], LABEL_SCHEMES.items(), strict=True):
+        kept = raw_table["emotion"].map(mapping).dropna().value_counts().sort_index()
+        ax.bar(kept.index, kept.to_numpy(), color=_colours(kept.index))
+        ax.set(title=f"{scheme} ({kept.sum()})")
+    fig.suptitle(f"Label schemes - {corpus_name(raw_table)}")
+    fig.tight_layout()
+    return fig
+
+
+def plot_durations(table: pd.DataFrame) -> plt.Figure:
+    """Histogram of utterance durations for each class.
+
+    Explained in 01_data_exploration.
+    """
+    labels = sorted(table["label"].unique())
+    fig, axes = plt.subplots(1, len(labels), figsize=(3 * len(labels), 3), sharex=True, sharey=True)
+    bins = np.linspace(0, max(1.0, float(table["duration"].max())), 25)
+    for ax, label in zip(np.atleast_1d(axes), labels, strict=True):
+        durations = table.loc[table["label"] == label, "duration"]
+        ax.hist(durations, bins=bins, color=CLASS_COLOURS.get(label, "#333333"))
+        ax.set(title=f"{label} (median {durations.median():.1f} s)", xlabel="seconds")
+    np.atleast_1d(axes)[0].set_ylabel("utterances")
+    fig.suptitle(f"Durations - {corpus_name(table)}")
+    fig.tight_layout()
+    return fig
+
+
+def plot_valence_arousal(table: pd.DataFrame, seed: int = 0) -> plt.Figure:
+    """Annotated valence vs arousal (1-5), one colour per class, jittered so ties show.
+
+    Explained in 01_data_exploration.
+    """
+    rng = np.random.default_rng(seed)
+    fig, ax = plt.subplots(figsize=(5, 4.5))
+    for label in sorted(table["label"].unique()):
+        rows = table[table["label"] == label]
+        jitter = rng.normal(0, 0.07, (2, len(rows)))
+        ax.scatter(rows["valence"] + jitter[0], rows["arousal"] + jitter[1], s=8, alpha=0.6,
+                   color=CLASS_COLOURS.get(label, "#333333"), label=label)  # fmt: skip
+    ax.set(xlabel="valence (1 negative - 5 positive)", ylabel="arousal (1 calm - 5 excited)",
+           title=f"Dimensional labels - {corpus_name(table)}", xlim=(0.8, 5.2), ylim=(0.8, 5.2))  # fmt: skip
+    ax.legend(markerscale=2)
+    return fig
+
+
+def plot_utterance(row: pd.Series, audio: np.ndarray | None = None) -> plt.Figure:
+    """Waveform and log spectrogram of one utterance, titled with its id, class and transcript.
+
+    Explained in 01_data_exploration.
+    """
+    import librosa
+    import librosa.display
+
+    audio = load_audio(row["wav_path"]) if audio is None else audio
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 4.5), sharex=True, height_ratios=[1, 2])
+    time = np.arange(len(audio)) / SAMPLE_RATE
+    top.plot(time, audio, linewidth=0.5, color=CLASS_COLOURS.get(str(row["label"]), "#333333"))
+    top.set(ylabel="amplitude", title=f"{row['utt_id']} [{row['label']}]  \"{row.get('transcript', '')}\"")
+    spectrum = np.abs(librosa.stft(audio, n_fft=512, hop_length=160))
+    image = librosa.display.specshow(
+        librosa.amplitude_to_db(spectrum, ref=np.max), sr=SAMPLE_RATE, hop_length=160,
+        x_axis="time", y_axis="hz", ax=bottom, cmap="magma",
+    )  # fmt: skip
+    bottom.set(ylabel="Hz", xlabel="seconds")
+    fig.colorbar(image, ax=[top, bottom], format="%+2.0f dB", pad=0.01)
+    return fig

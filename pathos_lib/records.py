@@ -1,0 +1,46 @@
+"""Metrics a notebook records under stable names, read back from its executed copy by the tests.
+
+``record_metrics`` shows the values in the notebook and stores them as a JSON output with a private
+MIME type; papermill keeps outputs in the executed notebook, and ``read_metrics`` collects them.
+Explained in 01_data_exploration.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from numbers import Number
+
+METRICS_MIME = "application/vnd.pathos.metrics+json"
+
+
+def record_metrics(**values: object) -> dict:
+    """Record named values (numbers, strings, lists or dicts of them) in the running notebook."""
+    clean = json.loads(json.dumps(values, default=_plain))
+    from IPython.display import display
+
+    text = "\n".join(f"{name} = {value}" for name, value in clean.items())
+    display({METRICS_MIME: clean, "text/plain": "recorded metrics:\n" + text}, raw=True)
+    return clean
+
+
+def read_metrics(notebook_path: str | os.PathLike) -> dict:
+    """All values recorded by ``record_metrics`` in an executed notebook (later ones win)."""
+    with open(notebook_path, encoding="utf-8") as handle:
+        notebook = json.load(handle)
+    found: dict = {}
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if METRICS_MIME in data:
+                found.update(data[METRICS_MIME])
+    return found
+
+
+def _plain(value: object) -> object:
+    """numpy scalars and arrays -> plain Python for JSON."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, Number):
+        return float(value)
+    raise TypeError(f"record_metrics cannot store a {type(value).__name__}")

@@ -1,0 +1,112 @@
+"""Train/test folds over a corpus table: leave-one-session-out, the thesis split, random folds.
+
+Every fold is a ``Fold`` holding positional row indices into the table. Session folds leave one value
+of the table's ``session`` column out (any number of groups), so both speakers of the test session are
+unseen in training. Random folds put the same speakers on both sides and say so.
+Explained in 01_data_exploration.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import GroupShuffleSplit, LeaveOneGroupOut, StratifiedKFold
+
+PROTOCOLS = ("session", "thesis", "random")
+
+
+@dataclass(frozen=True)
+class Fold:
+    """One train/test partition: positional row indices into the table."""
+
+    name: str
+    train: np.ndarray
+    test: np.ndarray
+    speaker_independent: bool
+
+
+def session_folds(table: pd.DataFrame) -> list[Fold]:
+    """Leave one ``session`` group out (5 folds on IEMOCAP); speakers must not span groups.
+
+    Explained in 01_data_exploration.
+    """
+    groups = table["session"].to_numpy()
+    if len(np.unique(groups)) < 2:
+        raise ValueError("Leave-one-session-out needs at least two distinct values in 'session'")
+    folds = []
+    for train, test in LeaveOneGroupOut().split(table, groups=groups):
+        name = f"session {groups[test[0]]}"
+        shared = _shared_speakers(table, train, test)
+        if shared:
+            raise ValueError(
+                f"Speaker(s) {shared} appear in more than one session group, so fold '{name}' would not be "
+                "speaker-independent; give each speaker a single 'session' value"
+            )
+        folds.append(Fold(name, train, test, speaker_independent=True))
+    return folds
+
+
+def thesis_split(table: pd.DataFrame) -> list[Fold]:
+    """The thesis split: train on sessions 1-4, test on session 5 (one fold).
+
+    Explained in 01_data_exploration.
+    """
+    sessions = table["session"].to_numpy()
+    test = np.flatnonzero(sessions == 5)
+    train = np.flatnonzero(np.isin(sessions, [1, 2, 3, 4]))
+    if len(test) == 0 or len(train) == 0:
+        present = sorted(pd.unique(table["session"]).tolist())
+        raise ValueError(f"The thesis split needs sessions 1-4 and 5; the table has sessions {present}")
+    return [Fold("sessions 1-4 / 5", train, test, speaker_independent=not _shared_speakers(table, train, test))]
+
+
+def random_folds(table: pd.DataFrame, n_splits: int = 5, seed: int = 0) -> list[Fold]:
+    """Stratified random folds over utterances; warns: the same speakers are on both sides.
+
+    Explained in 01_data_exploration.
+    """
+    warnings.warn(
+        "Random folds are speaker-dependent: the same speakers (and, for scripted dialogs, the same "
+        "sentences) are in training and test, so scores read higher than leave-one-session-out.",
+        stacklevel=2,
+    )
+    splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    labels = table["label"].to_numpy()
+    return [
+        Fold(f"random {i + 1}/{n_splits}", train, test, speaker_independent=False)
+        for i, (train, test) in enumerate(splitter.split(np.zeros(len(labels)), labels))
+    ]
+
+
+def make_folds(table: pd.DataFrame, protocol: str = "session", seed: int = 0) -> list[Fold]:
+    """Folds for ``protocol`` in ``"session"``, ``"thesis"``, ``"random"``."""
+    if protocol == "session":
+        return session_folds(table)
+    if protocol == "thesis":
+        return thesis_split(table)
+    if protocol == "random":
+        return random_folds(table, seed=seed)
+    raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
+
+
+def validation_split(
+    table: pd.DataFrame, train: np.ndarray, fraction: float = 0.15, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Carve a validation set out of ``train`` by whole speakers (for early stopping).
+
+    Returns (fit rows, validation rows), positional indices into the table.
+    """
+    speakers = table["speaker"].to_numpy()[train]
+    if len(np.unique(speakers)) < 2:
+        raise ValueError("A validation split by speaker needs at least two training speakers")
+    splitter = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
+    fit, validation = next(splitter.split(train, groups=speakers))
+    return train[fit], train[validation]
+
+
+def _shared_speakers(table: pd.DataFrame, train: np.ndarray, test: np.ndarray) -> list[str]:
+    speakers = table["speaker"].to_numpy()
+    return sorted(set(speakers[train]) & set(speakers[test]))
