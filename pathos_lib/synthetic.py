@@ -231,34 +231,24 @@ def _plan_session(session: int, n_utterances: int, seed: int) -> dict[str, list[
     n_dialogs = int(np.clip(round(n_utterances / 25), 2, 30))
     sizes = np.full(n_dialogs, n_utterances // n_dialogs)
     sizes[: n_utterances % n_dialogs] += 1
-    codes = list(LABEL_SHARES)
-    shares = np.array(list(LABEL_SHARES.values()))
-    shares = shares / shares.sum()
+    emotions = iter(_label_quota(n_utterances, rng))
     dialogs: dict[str, list[Utterance]] = {}
     for d, (name, size) in enumerate(zip(_dialog_names(n_dialogs), sizes, strict=True)):
         marker = "F" if d % 2 == 0 else "M"  # the actor wearing markers: NOT who speaks
         dialog = f"Ses{session:02d}{marker}_{name}"
-        scripted = name.startswith("script")
+        # Scripted dialogs reuse the same sentences across sessions (text leaks across folds, as in
+        # IEMOCAP); the emotional words follow what the actor plays.
+        script_rng = np.random.default_rng([seed, 99, _stable_hash(name)]) if name.startswith("script") else None
         counters = {"F": 0, "M": 0}
         speaker = "F" if rng.random() < 0.5 else "M"
         clock = rng.uniform(1.0, 4.0)
         utterances = []
-        for line in range(size):
+        for _ in range(size):
             if rng.random() < 0.7:  # turns mostly alternate
                 speaker = "M" if speaker == "F" else "F"
-            # Scripted dialogs reuse the same lines across sessions (as in IEMOCAP: text leaks across
-            # folds); the actor's realised emotion mostly follows the script's.
-            if scripted:
-                line_rng = np.random.default_rng([seed, 99, hash_name(name), line])
-                emotion = str(line_rng.choice(codes, p=shares))
-                words = _compose_words(_voiced_emotion(emotion, line_rng), line_rng)
-                if rng.random() < 0.2:
-                    emotion = str(rng.choice(codes, p=shares))
-                voiced_as = _voiced_emotion(emotion, rng)
-            else:
-                emotion = str(rng.choice(codes, p=shares))
-                voiced_as = _voiced_emotion(emotion, rng)
-                words = _compose_words(voiced_as, rng)
+            emotion = next(emotions)
+            voiced_as = _voiced_emotion(emotion, rng)
+            words = _compose_words(voiced_as, rng, skeleton_rng=script_rng)
             utt_id = f"{dialog}_{speaker}{counters[speaker]:03d}"
             counters[speaker] += 1
             vad, annotations = _annotate(emotion, voiced_as, speaker, rng)
@@ -275,7 +265,7 @@ def _plan_session(session: int, n_utterances: int, seed: int) -> dict[str, list[
     return dialogs
 
 
-def hash_name(text: str) -> int:
+def _stable_hash(text: str) -> int:
     """A stable (process-independent) integer for a string, for seeding."""
     return zlib.crc32(text.encode())
 
@@ -287,21 +277,35 @@ def _voiced_emotion(emotion: str, rng: np.random.Generator) -> str:
     return str(rng.choice(["neu", "fru", "ang", "sad", "hap", "exc", "sur"]))
 
 
-def _compose_words(emotion: str, rng: np.random.Generator) -> list[str]:
+def _label_quota(n: int, rng: np.random.Generator) -> list[str]:
+    """Raw codes for ``n`` utterances in IEMOCAP proportions (varied a little per session), shuffled."""
+    shares = np.array(list(LABEL_SHARES.values())) * rng.uniform(0.8, 1.2, len(LABEL_SHARES))
+    expected = shares / shares.sum() * n
+    counts = np.floor(expected).astype(int)
+    counts[np.argsort(counts - expected)[: n - counts.sum()]] += 1  # largest remainders
+    codes = np.repeat(list(LABEL_SHARES), counts)
+    return [str(c) for c in rng.permutation(codes)]
+
+
+def _compose_words(
+    emotion: str, rng: np.random.Generator, skeleton_rng: np.random.Generator | None = None
+) -> list[str]:
+    """Neutral skeleton (from ``skeleton_rng`` for scripted lines) with emotional words put in."""
+    skeleton_rng = skeleton_rng or rng
     valence = VALENCE[emotion]
     roll = rng.random()
-    if roll < 0.30:
+    if roll < 0.20:
         valence = 0.0  # said with neutral words: only the voice tells
-    elif roll < 0.36:
+    elif roll < 0.25:
         valence = -valence  # ironic or mixed wording
-    n_words = int(np.clip(rng.lognormal(np.log(7.0), 0.45), 3, 16))
+    n_words = int(np.clip(skeleton_rng.lognormal(np.log(7.0), 0.45), 3, 16))
     words = [
-        str(rng.choice(FILLER_WORDS)) if rng.random() < 0.65 else str(rng.choice(CONTENT_WORDS))
+        str(skeleton_rng.choice(FILLER_WORDS if skeleton_rng.random() < 0.65 else CONTENT_WORDS))
         for _ in range(n_words)
     ]
     if abs(valence) > 0.3:
         lexicon = POSITIVE_WORDS if valence > 0 else NEGATIVE_WORDS
-        for _ in range(1 + int(rng.random() < 0.4)):
+        for _ in range(1 + int(rng.random() < 0.5)):
             words[int(rng.integers(len(words)))] = str(rng.choice(lexicon))
     elif rng.random() < 0.12:
         words[int(rng.integers(len(words)))] = str(rng.choice(POSITIVE_WORDS + NEGATIVE_WORDS))
@@ -391,7 +395,7 @@ def _write_text_files(root: Path, session: int, dialogs: dict[str, list[Utteranc
 def _sentence(words: list[str]) -> str:
     text = " ".join(words)
     text = text[0].upper() + text[1:] if not text.startswith("[") else text
-    return text + ("?" if hash_name(text) % 5 == 0 else ".")
+    return text + ("?" if _stable_hash(text) % 5 == 0 else ".")
 
 
 # ----------------------------------------------------------------------------------------------

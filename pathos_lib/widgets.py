@@ -50,6 +50,7 @@ class CorpusBrowser:
         self.utterance = widgets.Select(options=[], rows=8, description="utterance",
                                         layout=widgets.Layout(width="420px"))  # fmt: skip
         self.output = widgets.Output()
+        self.current: str | None = None  # the utterance on show
         self.session.observe(self._on_filter, names="value")
         self.label.observe(self._on_filter, names="value")
         self.utterance.observe(self._on_pick, names="value")
@@ -70,6 +71,7 @@ class CorpusBrowser:
         if utt_id not in self.table.index:
             raise KeyError(f"Unknown utterance id {utt_id!r}")
         row = self.table.loc[utt_id]
+        self.current = utt_id
         self.output.clear_output(wait=True)
         with self.output:
             show_utterance(row)

@@ -1,0 +1,124 @@
+"""The synthetic corpus: IEMOCAP layout and formats, determinism, and where emotion shows."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from pathos_lib.corpus import UTT_ID, load_iemocap
+from pathos_lib.synthetic import NEGATIVE_WORDS, POSITIVE_WORDS, make_corpus, synthetic_corpus
+
+
+def digest(root) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_layout_and_formats(synthetic_root):
+    for session in range(1, 6):
+        base = synthetic_root / f"Session{session}"
+        for sub in ("dialog/EmoEvaluation", "dialog/EmoEvaluation/Categorical", "dialog/transcriptions",
+                    "sentences/wav"):  # fmt: skip
+            assert (base / sub).is_dir(), sub
+    table = load_iemocap(synthetic_root, labels="all")
+    assert table.attrs["report"].skipped_lines == []
+    assert table["has_wav"].all() and table["has_transcript"].all()
+    assert len(table) == 200 and table["session"].value_counts().eq(40).all()
+    assert all(UTT_ID.match(u) for u in table["utt_id"])
+    header = (synthetic_root / "Session1/dialog/EmoEvaluation/Ses01F_impro01.txt").read_text().splitlines()
+    assert header[0].startswith("% [START_TIME - END_TIME] TURN_NAME EMOTION")
+    assert re.fullmatch(r"\[\d+\.\d{4} - \d+\.\d{4}\]\tSes01F_impro01_[FM]\d{3}\t[a-z]{3}\t\[[\d., ]+\]", header[2])
+    assert header[3].startswith("C-E1:\t")
+    line = (synthetic_root / "Session1/dialog/transcriptions/Ses01F_impro01.txt").read_text().splitlines()[0]
+    assert re.fullmatch(r"Ses01F_impro01_[FM]\d{3} \[\d{3}\.\d{4}-\d{3}\.\d{4}\]: \S.*", line)
+    for path in table["wav_path"].iloc[::7]:
+        info = sf.info(path)
+        assert (info.samplerate, info.channels, info.subtype, info.format) == (16000, 1, "PCM_16", "WAV")
+    row = table.iloc[3]
+    assert sf.info(row["wav_path"]).duration == pytest.approx(row["duration"], abs=0.01)
+    assert table["duration"].between(1.5, 6.0).all()
+
+
+def test_dialogs_speakers_and_labels(synthetic_root):
+    table = load_iemocap(synthetic_root, labels="all")
+    assert table["speaker"].nunique() == 10
+    assert table.groupby("session")["speaker"].nunique().eq(2).all()
+    assert table.groupby("dialog")["speaker"].nunique().eq(2).all()  # both actors in every dialog
+    assert set(table["method"]) == {"impro", "script"}
+    assert {"hap", "exc", "fru", "xxx", "neu", "ang", "sad"} <= set(table["emotion"])
+    assert table[["valence", "arousal", "dominance"]].stack().between(1, 5).all()
+
+
+def test_scripted_lines_repeat_across_sessions(synthetic_root):
+    table = load_iemocap(synthetic_root, labels="all")
+    scripted = table[table["method"] == "script"]
+    shared = scripted.groupby("transcript")["session"].nunique()
+    assert (shared > 1).any()
+
+
+def test_same_seed_same_bytes_other_seed_other_corpus(tmp_path):
+    first = make_corpus(tmp_path / "a", utterances_per_session=10, seed=3, n_jobs=2)
+    second = make_corpus(tmp_path / "b", utterances_per_session=10, seed=3, n_jobs=1)
+    other = make_corpus(tmp_path / "c", utterances_per_session=10, seed=4, n_jobs=1)
+    assert digest(first) == digest(second)
+    assert digest(first) != digest(other)
+
+
+def test_refuses_to_write_over_a_corpus(synthetic_root):
+    with pytest.raises(FileExistsError):
+        make_corpus(synthetic_root, utterances_per_session=10)
+    with pytest.raises(ValueError, match="at least 10"):
+        make_corpus(synthetic_root.parent / "tiny", utterances_per_session=3)
+
+
+def test_cache_is_made_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATHOS_DATA", str(tmp_path))
+    root = synthetic_corpus(utterances_per_session=10, seed=1)
+    assert root.parent == tmp_path / "synthetic" and (root / "COMPLETE").is_file()
+    assert "SYNTHETIC" in (root / "README_SYNTHETIC.txt").read_text()
+    before = digest(root)
+    assert synthetic_corpus(utterances_per_session=10, seed=1) == root and digest(root) == before
+    assert [p.name for p in (tmp_path / "synthetic").iterdir()] == [root.name]  # no staging left
+
+
+def test_emotion_shows_as_arousal_in_the_voice(synthetic_root):
+    table = load_iemocap(synthetic_root)  # standard4
+    loudness = {}
+    for label, rows in table.groupby("label"):
+        levels = [np.sqrt(np.mean(sf.read(p)[0] ** 2)) for p in rows["wav_path"]]
+        loudness[label] = 20 * np.log10(np.median(levels))
+    assert loudness["ang"] > loudness["neu"] + 3 > loudness["sad"] + 6
+    assert abs(loudness["ang"] - loudness["hap"]) < 4  # anger and happiness sound alike
+
+
+def test_emotion_shows_as_valence_in_the_words(synthetic_root):
+    table = load_iemocap(synthetic_root)
+
+    def share(words, label):
+        texts = table.loc[table["label"] == label, "transcript"].str.lower()
+        return texts.apply(lambda t: any(w in t.replace(".", " ").split() for w in words)).mean()
+
+    assert share(POSITIVE_WORDS, "hap") > share(POSITIVE_WORDS, "ang") + 0.3
+    assert share(NEGATIVE_WORDS, "sad") > share(NEGATIVE_WORDS, "hap") + 0.3
+    assert share(NEGATIVE_WORDS, "ang") > share(NEGATIVE_WORDS, "neu") + 0.2
+
+
+def test_voices_differ_by_speaker(synthetic_root):
+    import librosa
+
+    table = load_iemocap(synthetic_root)
+    pitch = {}
+    for speaker, rows in table[table["label"] == "neu"].groupby("speaker"):
+        audio, rate = sf.read(rows["wav_path"].iloc[0])
+        f0 = librosa.yin(audio, fmin=60, fmax=400, sr=rate)
+        pitch[speaker] = float(np.median(f0))
+    female = [v for k, v in pitch.items() if k.endswith("F")]
+    male = [v for k, v in pitch.items() if k.endswith("M")]
+    assert female and male and min(female) > max(male)

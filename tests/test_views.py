@@ -1,0 +1,72 @@
+"""Figures and the corpus browser, driven without a notebook front end."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pytest
+
+from pathos_lib.corpus import load_iemocap
+from pathos_lib.plots import (
+    corpus_name,
+    plot_class_counts,
+    plot_durations,
+    plot_label_schemes,
+    plot_utterance,
+    plot_valence_arousal,
+    save_figure,
+)
+from pathos_lib.widgets import ALL, CorpusBrowser, show_utterance
+
+
+@pytest.fixture(scope="module")
+def table(synthetic_root):
+    table = load_iemocap(synthetic_root)
+    table.attrs["corpus"] = "synthetic"
+    return table
+
+
+def test_figures_name_their_corpus_and_are_saved(table, synthetic_root, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATHOS_FIGURES", str(tmp_path / "figs"))
+    assert corpus_name(table) == "SYNTHETIC corpus (not IEMOCAP)"
+    figures = {
+        "counts": plot_class_counts(table),
+        "schemes": plot_label_schemes(load_iemocap(synthetic_root, labels="all")),
+        "durations": plot_durations(table),
+        "va": plot_valence_arousal(table),
+        "utterance": plot_utterance(table.iloc[0]),
+    }
+    assert "SYNTHETIC" in figures["counts"].axes[0].get_title()
+    assert table.iloc[0]["utt_id"] in figures["utterance"].axes[0].get_title()
+    for name, fig in figures.items():
+        path = save_figure(fig, f"test_{name}")
+        assert path.parent == tmp_path / "figs" and path.stat().st_size > 1000
+        plt.close(fig)
+
+
+def test_browser_filters_and_shows(table, capsys):
+    browser = CorpusBrowser(table)
+    assert browser.utterance.options == tuple(table["utt_id"])
+    browser.session.value = 2
+    browser.label.value = "sad"
+    expected = table.loc[(table["session"] == 2) & (table["label"] == "sad"), "utt_id"].tolist()
+    assert list(browser.utterance.options) == expected == browser.choices(2, "sad")
+    assert browser.utterance.value == expected[0] == browser.current
+    shown = capsys.readouterr().out  # without a front end, displays fall back to text
+    assert "Audio object" in shown and "Figure(" in shown
+    row = browser.select(expected[-1])
+    assert row["label"] == "sad"
+    with pytest.raises(KeyError, match="Unknown utterance id"):
+        browser.select("Ses09F_nothing_F000")
+    assert browser.choices(ALL, "no-such-class") == []
+
+
+def test_show_utterance_without_wav(table, capsys):
+    row = table.iloc[0].copy()
+    row["wav_path"], row["has_wav"] = None, False
+    show_utterance(row)
+    assert "no wav file" in capsys.readouterr().out
+
+
+def test_empty_table_is_refused(table):
+    with pytest.raises(ValueError, match="empty"):
+        CorpusBrowser(table.iloc[:0])
