@@ -40,8 +40,8 @@ notebooks: $(STAMP) ## run every notebook in order with papermill into build/not
 figures: notebooks ## regenerate figures/ (they are written by the notebooks)
 
 lint: $(STAMP) ## ruff over the library, tests, benchmarks and notebooks
-	$(BIN)/ruff check pathos_lib tests benchmarks notebooks
-	$(BIN)/ruff format --check pathos_lib tests benchmarks
+	$(BIN)/ruff check pathos_lib tests notebooks $(wildcard benchmarks)
+	$(BIN)/ruff format --check pathos_lib tests $(wildcard benchmarks)
 
 bench: $(STAMP) ## speed benchmarks (print ratios measured in one run)
 	@set -e; for b in $(sort $(wildcard benchmarks/*.py)); do echo "== $$b"; $(BIN)/python $$b; done

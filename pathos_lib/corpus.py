@@ -88,8 +88,12 @@ class LoadReport:
             lines.append(f"sessions missing: {self.sessions_missing}")
         if self.dropped_by_code:
             dropped = ", ".join(f"{k} {v}" for k, v in sorted(self.dropped_by_code.items()))
-            lines.append(f"dropped (outside the label scheme): {sum(self.dropped_by_code.values())} = {dropped}")
-        lines.append(f"transcript lines without a label (ids with XX and the like): {self.unlabelled_transcript_lines}")
+            lines.append(
+                f"dropped (outside the label scheme): {sum(self.dropped_by_code.values())} = {dropped}"
+            )
+        lines.append(
+            f"transcript lines without a label (ids with XX and the like): {self.unlabelled_transcript_lines}"
+        )
         for name, ids in (("without transcript", self.missing_transcript), ("without wav", self.missing_wav)):
             if ids:
                 lines.append(f"kept but flagged {name}: {len(ids)} (e.g. {', '.join(ids[:3])})")
@@ -151,7 +155,9 @@ def load_iemocap(
     present = [s for s in wanted if (root / f"Session{s}" / "dialog" / "EmoEvaluation").is_dir()]
     report.sessions_loaded, report.sessions_missing = present, [s for s in wanted if s not in present]
     if not present:
-        raise FileNotFoundError(f"No IEMOCAP sessions found under {root}: {LAYOUT_HELP}.{_did_you_mean(root)}")
+        raise FileNotFoundError(
+            f"No IEMOCAP sessions found under {root}: {LAYOUT_HELP}.{_did_you_mean(root)}"
+        )
     if report.sessions_missing:
         message = f"IEMOCAP sessions {report.sessions_missing} not found under {root}; loading {present}"
         if sessions is not None:
@@ -184,7 +190,9 @@ def load_iemocap(
     else:
         table["label"] = table["emotion"].map(scheme)
         dropped = table["label"].isna()
-        report.dropped_by_code = {str(k): int(v) for k, v in table.loc[dropped, "emotion"].value_counts().items()}
+        report.dropped_by_code = {
+            str(k): int(v) for k, v in table.loc[dropped, "emotion"].value_counts().items()
+        }
         table = table.loc[~dropped]
     table = table.sort_values("utt_id", ignore_index=True)[list(COLUMNS)]
     report.missing_transcript = table.loc[~table["has_transcript"], "utt_id"].tolist()
@@ -370,6 +378,4 @@ def _warn_about(report: LoadReport) -> None:
     if report.missing_wav:
         problems.append(f"{len(report.missing_wav)} labelled utterance(s) without wav")
     if problems:
-        warnings.warn(
-            "IEMOCAP loader: " + "; ".join(problems) + " (see table.attrs['report'])", stacklevel=3
-        )
+        warnings.warn("IEMOCAP loader: " + "; ".join(problems) + " (see table.attrs['report'])", stacklevel=3)

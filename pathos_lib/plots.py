@@ -124,7 +124,7 @@ def plot_utterance(row: pd.Series, audio: np.ndarray | None = None) -> plt.Figur
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 4.5), sharex=True, height_ratios=[1, 2])
     time = np.arange(len(audio)) / SAMPLE_RATE
     top.plot(time, audio, linewidth=0.5, color=CLASS_COLOURS.get(str(row["label"]), "#333333"))
-    top.set(ylabel="amplitude", title=f"{row['utt_id']} [{row['label']}]  \"{row.get('transcript', '')}\"")
+    top.set(ylabel="amplitude", title=f'{row["utt_id"]} [{row["label"]}]  "{row.get("transcript", "")}"')
     spectrum = np.abs(librosa.stft(audio, n_fft=512, hop_length=160))
     image = librosa.display.specshow(
         librosa.amplitude_to_db(spectrum, ref=np.max), sr=SAMPLE_RATE, hop_length=160,

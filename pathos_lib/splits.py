@@ -60,7 +60,9 @@ def thesis_split(table: pd.DataFrame) -> list[Fold]:
     if len(test) == 0 or len(train) == 0:
         present = sorted(pd.unique(table["session"]).tolist())
         raise ValueError(f"The thesis split needs sessions 1-4 and 5; the table has sessions {present}")
-    return [Fold("sessions 1-4 / 5", train, test, speaker_independent=not _shared_speakers(table, train, test))]
+    return [
+        Fold("sessions 1-4 / 5", train, test, speaker_independent=not _shared_speakers(table, train, test))
+    ]
 
 
 def random_folds(table: pd.DataFrame, n_splits: int = 5, seed: int = 0) -> list[Fold]:

@@ -238,7 +238,9 @@ def _plan_session(session: int, n_utterances: int, seed: int) -> dict[str, list[
         dialog = f"Ses{session:02d}{marker}_{name}"
         # Scripted dialogs reuse the same sentences across sessions (text leaks across folds, as in
         # IEMOCAP); the emotional words follow what the actor plays.
-        script_rng = np.random.default_rng([seed, 99, _stable_hash(name)]) if name.startswith("script") else None
+        script_rng = (
+            np.random.default_rng([seed, 99, _stable_hash(name)]) if name.startswith("script") else None
+        )
         counters = {"F": 0, "M": 0}
         speaker = "F" if rng.random() < 0.5 else "M"
         clock = rng.uniform(1.0, 4.0)
@@ -469,7 +471,9 @@ def _synthesise(
             continue
         b, a = _vowel_filter(VOWEL_FORMANTS[vowel] * voice.formant_scale)
         out[start:stop], zi = signal.lfilter(b, a, source[start:stop], zi=zi)
-        envelope[start:stop] = np.sin(np.pi * np.linspace(0.0, 1.0, stop - start)) ** 0.6 * rng.uniform(0.75, 1.0)
+        envelope[start:stop] = np.sin(np.pi * np.linspace(0.0, 1.0, stop - start)) ** 0.6 * rng.uniform(
+            0.75, 1.0
+        )
     voiced = np.diff(out * envelope, prepend=0.0)  # lip radiation: +6 dB/octave
     level = np.sqrt(np.mean(voiced[envelope > 0] ** 2)) if np.any(envelope > 0) else 1.0
     audio = voiced / max(level, 1e-12)

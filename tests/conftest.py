@@ -50,7 +50,9 @@ def write_dialog(
     base = root / f"Session{session}"
     emo = base / "dialog" / "EmoEvaluation"
     emo.mkdir(parents=True, exist_ok=True)
-    (emo / f"{dialog}.txt").write_text("% [START_TIME - END_TIME] TURN_NAME EMOTION [V, A, D]\n\n" + "\n".join(blocks))
+    (emo / f"{dialog}.txt").write_text(
+        "% [START_TIME - END_TIME] TURN_NAME EMOTION [V, A, D]\n\n" + "\n".join(blocks)
+    )
     trans = base / "dialog" / "transcriptions"
     trans.mkdir(parents=True, exist_ok=True)
     (trans / f"{dialog}.txt").write_text("\n".join(transcript_lines) + "\n")
@@ -73,8 +75,14 @@ def mini_iemocap(tmp_path) -> Path:
         dialog = f"Ses{session:02d}F_impro01"
         ids = [f"{dialog}_F000", f"{dialog}_M000", f"{dialog}_F001", f"{dialog}_M001"]
         codes = ["neu", "exc", "hap", "fru"] if session % 2 else ["ang", "sad", "xxx", "neu"]
-        blocks = [summary(u, c, start=i * 3.0, end=i * 3.0 + 2.0) for i, (u, c) in enumerate(zip(ids, codes))]
-        lines = [f"{u} [{i * 3.0:08.4f}-{i * 3.0 + 2.0:08.4f}]: words of {u}." for i, u in reversed(list(enumerate(ids)))]
+        blocks = [
+            summary(u, c, start=i * 3.0, end=i * 3.0 + 2.0)
+            for i, (u, c) in enumerate(zip(ids, codes, strict=True))
+        ]
+        lines = [
+            f"{u} [{i * 3.0:08.4f}-{i * 3.0 + 2.0:08.4f}]: words of {u}."
+            for i, u in reversed(list(enumerate(ids)))
+        ]
         lines.insert(1, f"{dialog}_MXX0 [020.0000-021.0000]: Unlabelled turn.")
         write_dialog(root, session, dialog, blocks, lines, ids)
     return root

@@ -114,7 +114,7 @@ def test_malformed_summary_lines_are_skipped_and_reported(tmp_path):
     with pytest.warns(UserWarning, match="3 malformed line"):
         table = load_iemocap(root, labels="all", sessions=[1])
     assert sorted(table["utt_id"]) == good
-    assert dict(zip(table["utt_id"], table["emotion"])) == {good[0]: "neu", good[1]: "ang"}
+    assert dict(zip(table["utt_id"], table["emotion"], strict=True)) == {good[0]: "neu", good[1]: "ang"}
     skipped = table.attrs["report"].skipped_lines
     assert [s.line for s in skipped] == [7, 9, 13]
     assert all(s.path.endswith(f"EmoEvaluation/{dialog}.txt") for s in skipped)
@@ -152,7 +152,9 @@ def test_duplicate_ids_are_an_error(tmp_path):
     utt = "Ses01F_impro01_F000"
     write_dialog(root, 1, "Ses01F_impro01", [summary(utt, "neu")], [], [utt])
     write_dialog(root, 1, "Ses01F_impro01b", [summary(utt, "ang")], [], [])
-    with pytest.raises(ValueError, match=rf"Duplicate utterance id {utt} at .*Ses01F_impro01b.txt:3 .*first seen"):
+    with pytest.raises(
+        ValueError, match=rf"Duplicate utterance id {utt} at .*Ses01F_impro01b.txt:3 .*first seen"
+    ):
         load_iemocap(root, sessions=[1])
 
 
@@ -181,7 +183,9 @@ def test_unknown_scheme_and_codes(mini_iemocap):
 
 
 def test_check_table_lists_missing_columns():
-    table = pd.DataFrame({"utt_id": ["a", "b"], "session": [1, 2], "speaker": ["x", "y"], "label": ["p", "q"]})
+    table = pd.DataFrame(
+        {"utt_id": ["a", "b"], "session": [1, 2], "speaker": ["x", "y"], "label": ["p", "q"]}
+    )
     with pytest.raises(ValueError, match=r"lacks column\(s\) \['wav_path', 'transcript'\]"):
         check_table(table)
     with pytest.raises(ValueError, match=r"\['transcript'\]"):

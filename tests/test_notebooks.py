@@ -46,4 +46,9 @@ def test_01_data_exploration(tmp_path):
     assert totals["thesis"] < totals["standard4"] == metrics["n_utterances"]
     assert min(metrics["per_class"].values()) >= 0.1 * metrics["n_utterances"]
     written = {p.name for p in Path(os.environ["PATHOS_FIGURES"]).glob("01_*.png")}
-    assert {"01_class_counts.png", "01_label_schemes.png", "01_durations.png", "01_valence_arousal.png"} <= written
+    assert {
+        "01_class_counts.png",
+        "01_label_schemes.png",
+        "01_durations.png",
+        "01_valence_arousal.png",
+    } <= written

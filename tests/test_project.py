@@ -68,7 +68,9 @@ def test_one_parameters_cell_of_literals(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebooks_do_not_install_download_or_use_absolute_paths(path):
-    source = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
+    source = "\n".join(
+        "".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"
+    )
     for forbidden in ("pip install", "nltk.download", "urlopen", "requests.", "/home/", "/Users/", "C:\\"):
         assert forbidden not in source, f"{path.name} contains {forbidden!r}"
 

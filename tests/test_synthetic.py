@@ -34,7 +34,9 @@ def test_layout_and_formats(synthetic_root):
     assert all(UTT_ID.match(u) for u in table["utt_id"])
     header = (synthetic_root / "Session1/dialog/EmoEvaluation/Ses01F_impro01.txt").read_text().splitlines()
     assert header[0].startswith("% [START_TIME - END_TIME] TURN_NAME EMOTION")
-    assert re.fullmatch(r"\[\d+\.\d{4} - \d+\.\d{4}\]\tSes01F_impro01_[FM]\d{3}\t[a-z]{3}\t\[[\d., ]+\]", header[2])
+    assert re.fullmatch(
+        r"\[\d+\.\d{4} - \d+\.\d{4}\]\tSes01F_impro01_[FM]\d{3}\t[a-z]{3}\t\[[\d., ]+\]", header[2]
+    )
     assert header[3].startswith("C-E1:\t")
     line = (synthetic_root / "Session1/dialog/transcriptions/Ses01F_impro01.txt").read_text().splitlines()[0]
     assert re.fullmatch(r"Ses01F_impro01_[FM]\d{3} \[\d{3}\.\d{4}-\d{3}\.\d{4}\]: \S.*", line)
