@@ -14,18 +14,23 @@ from numbers import Number
 METRICS_MIME = "application/vnd.pathos.metrics+json"
 
 
-def record_metrics(**values: object) -> dict:
-    """Record named values (numbers, strings, lists or dicts of them) in the running notebook."""
+def record_metrics(**values: object) -> None:
+    """Record named values (numbers, strings, lists or dicts of them) in the running notebook.
+
+    Explained in 01_data_exploration.
+    """
     clean = json.loads(json.dumps(values, default=_plain))
     from IPython.display import display
 
     text = "\n".join(f"{name} = {value}" for name, value in clean.items())
     display({METRICS_MIME: clean, "text/plain": "recorded metrics:\n" + text}, raw=True)
-    return clean
 
 
 def read_metrics(notebook_path: str | os.PathLike) -> dict:
-    """All values recorded by ``record_metrics`` in an executed notebook (later ones win)."""
+    """All values recorded by ``record_metrics`` in an executed notebook (later ones win).
+
+    Explained in 01_data_exploration.
+    """
     with open(notebook_path, encoding="utf-8") as handle:
         notebook = json.load(handle)
     found: dict = {}

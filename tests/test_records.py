@@ -12,9 +12,9 @@ from pathos_lib.records import METRICS_MIME, read_metrics, record_metrics
 
 
 def test_record_then_read(tmp_path, capsys):
-    values = record_metrics(ua=np.float32(0.5), counts={"ang": np.int64(3)}, per_fold=np.array([1, 2]))
-    assert values == {"ua": 0.5, "counts": {"ang": 3}, "per_fold": [1, 2]}
-    assert "ua = 0.5" in capsys.readouterr().out  # outside a notebook the text form is printed
+    record_metrics(ua=np.float32(0.5), counts={"ang": np.int64(3)}, per_fold=np.array([1, 2]))
+    shown = capsys.readouterr().out  # outside a notebook the text form is printed
+    assert "ua = 0.5" in shown and "counts = {'ang': 3}" in shown and "per_fold = [1, 2]" in shown
 
     notebook = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("record_metrics(...)")
