@@ -5,7 +5,8 @@ One module per stage of the data's path:
 - ``corpus``          IEMOCAP (or any table with the documented schema) -> one row per utterance
 - ``synthetic``       a licence-free corpus in the exact IEMOCAP layout (the default)
 - ``splits``          leave-one-session-out, thesis and random folds
-- ``audio_features``  wav -> feature matrix
+- ``audio_features``  wav -> feature matrix (plus normalising and padding)
+- ``text_features``   transcript -> token ids (vocabulary, word vectors)
 - ``plots``           figures for looking at the data
 - ``widgets``         interactive browsers for the notebooks
 - ``records``         metrics recorded by notebooks and read back by tests

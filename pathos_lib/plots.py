@@ -133,3 +133,60 @@ def plot_utterance(row: pd.Series, audio: np.ndarray | None = None) -> plt.Figur
     bottom.set(ylabel="Hz", xlabel="seconds")
     fig.colorbar(image, ax=[top, bottom], format="%+2.0f dB", pad=0.01)
     return fig
+
+
+def plot_representations(row: pd.Series, audio: np.ndarray, features: dict[str, np.ndarray]) -> plt.Figure:
+    """One utterance as waveform, spectrogram, log-mel, MFCC and a few thesis34 curves, on one time axis.
+
+    ``features`` maps "logmel", "mfcc" and "thesis34" to their matrices (frames x features).
+    Explained in 02_feature_extraction.
+    """
+    import librosa
+    import librosa.display
+
+    from .audio_features import THESIS34_NAMES
+
+    fig, axes = plt.subplots(5, 1, figsize=(9, 11), sharex=True, height_ratios=[1, 2, 2, 2, 2])
+    seconds = len(audio) / SAMPLE_RATE
+    axes[0].plot(np.arange(len(audio)) / SAMPLE_RATE, audio, linewidth=0.5, color="#333333")
+    axes[0].set(ylabel="waveform", title=f'{row["utt_id"]} [{row["label"]}] "{row.get("transcript", "")}"')
+    spectrum = librosa.amplitude_to_db(np.abs(librosa.stft(audio, n_fft=512, hop_length=160)), ref=np.max)
+    librosa.display.specshow(spectrum, sr=SAMPLE_RATE, hop_length=160, x_axis="time", y_axis="hz", ax=axes[1])
+    axes[1].set(ylabel="spectrogram (Hz)")
+    for ax, kind, label in ((axes[2], "logmel", "log-mel band"), (axes[3], "mfcc", "MFCC | Δ | ΔΔ (z)")):
+        matrix = features[kind]
+        if kind == "mfcc":  # columns differ in scale by orders of magnitude: show each standardised
+            matrix = (matrix - matrix.mean(axis=0)) / (matrix.std(axis=0) + 1e-8)
+        ax.imshow(
+            matrix.T, origin="lower", aspect="auto", extent=[0, seconds, 0, matrix.shape[1]], cmap="magma"
+        )
+        ax.set(ylabel=label)
+    thesis = features["thesis34"]
+    times = (np.arange(len(thesis)) * 0.1) + 0.1  # centre of each 200 ms window
+    for name in ("energy", "zcr", "spectral_centroid", "spectral_entropy", "mfcc_2"):
+        column = thesis[:, THESIS34_NAMES.index(name)]
+        span = np.ptp(column) or 1.0
+        axes[4].plot(times, (column - column.min()) / span, marker=".", label=name)
+    axes[4].set(ylabel="thesis34 (scaled)", xlabel="seconds")
+    axes[4].legend(fontsize=7, ncol=5, loc="upper center")
+    fig.tight_layout()
+    return fig
+
+
+def plot_by_class(summary: pd.DataFrame, columns: dict[str, str]) -> plt.Figure:
+    """Box plots of per-utterance values (``columns``: column -> axis title), one box per class.
+
+    Explained in 02_feature_extraction.
+    """
+    labels = sorted(summary["label"].unique())
+    fig, axes = plt.subplots(1, len(columns), figsize=(3.6 * len(columns), 3.4))
+    for ax, (column, title) in zip(np.atleast_1d(axes), columns.items(), strict=True):
+        values = [summary.loc[summary["label"] == label, column].dropna() for label in labels]
+        boxes = ax.boxplot(values, patch_artist=True, showfliers=False)
+        ax.set_xticks(range(1, len(labels) + 1), labels)
+        for patch, label in zip(boxes["boxes"], labels, strict=True):
+            patch.set_facecolor(CLASS_COLOURS.get(label, "#333333"))
+        ax.set(title=title)
+    fig.suptitle(f"Per-utterance features by class - {corpus_name(summary)}")
+    fig.tight_layout()
+    return fig

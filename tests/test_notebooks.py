@@ -52,3 +52,26 @@ def test_01_data_exploration(tmp_path):
         "01_durations.png",
         "01_valence_arousal.png",
     } <= written
+
+
+def test_02_feature_extraction(tmp_path):
+    metrics = run_notebook("02_feature_extraction", tmp_path)
+    n = len(load_corpus("synthetic"))
+    assert metrics["dimensions"] == {"thesis34": 34, "logmel": 64, "mfcc": 121}
+    assert metrics["n_with_features"] == {"thesis34": n, "logmel": n, "mfcc": n} and metrics["n_failed"] == 0
+    assert (metrics["cached_from_cache"], metrics["cached_computed"]) == (n, 0)
+    assert all(0.0 < rate < 0.2 for rate in metrics["oov_rates"])  # rare names are unseen in training
+    # arousal in the voice: louder and higher for angry/happy, quieter and lower for sad (log-energy units
+    # and semitones; margins well inside what the corpus plants)
+    energy, pitch = metrics["energy_by_class"], metrics["pitch_by_class"]
+    assert min(energy["ang"], energy["hap"]) > energy["neu"] + 0.2 > energy["sad"] + 0.4
+    assert min(pitch["ang"], pitch["hap"]) > pitch["neu"] + 2 > pitch["sad"] + 3
+    # valence in the words: the most distinctive happy words are positive, angry and sad ones negative
+    from pathos_lib.synthetic import NEGATIVE_WORDS, POSITIVE_WORDS
+
+    top = metrics["top_words"]
+    assert sum(w in POSITIVE_WORDS for w in top["hap"]) >= 5
+    assert (
+        sum(w in NEGATIVE_WORDS for w in top["ang"]) >= 5
+        and sum(w in NEGATIVE_WORDS for w in top["sad"]) >= 5
+    )
