@@ -1,0 +1,115 @@
+"""Scores and their figures: WA, UA, macro-F1, confusion matrices, training curves, per-session bars.
+
+WA (weighted accuracy) is the overall accuracy: every utterance counts once, so big classes weigh more.
+UA (unweighted accuracy) is the mean of the per-class recalls: every class counts once. The original
+PATHOSnet code swapped the two names; the thesis's 73.5 % is a UA.
+Explained in 03_audio_model (metrics) and 05_fusion (confusion matrices).
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_matrix, f1_score, recall_score
+
+
+def weighted_accuracy(y_true, y_pred) -> float:
+    """WA: the share of utterances classified correctly."""
+    return float(accuracy_score(y_true, y_pred))
+
+
+def unweighted_accuracy(y_true, y_pred) -> float:
+    """UA: the mean over classes of each class's recall."""
+    return float(balanced_accuracy_score(y_true, y_pred))
+
+
+def macro_f1(y_true, y_pred, labels=None) -> float:
+    """The mean over classes of each class's F1."""
+    return float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0))
+
+
+def scores(y_true, y_pred, labels: list[str]) -> dict[str, float]:
+    """WA, UA, macro-F1 and each class's recall, in one dict.
+
+    Explained in 03_audio_model.
+    """
+    recalls = recall_score(y_true, y_pred, labels=labels, average=None, zero_division=0)
+    result = {
+        "wa": weighted_accuracy(y_true, y_pred),
+        "ua": float(np.mean(recalls)),
+        "f1": macro_f1(y_true, y_pred, labels),
+    }
+    result.update({f"recall_{label}": float(r) for label, r in zip(labels, recalls, strict=True)})
+    return result
+
+
+def confusion(y_true, y_pred, labels: list[str], normalise: bool = True) -> pd.DataFrame:
+    """Confusion matrix (rows true, columns predicted); ``normalise`` divides each row by its total."""
+    matrix = confusion_matrix(y_true, y_pred, labels=labels).astype(float)
+    if normalise:
+        matrix = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    return pd.DataFrame(matrix, index=pd.Index(labels, name="true"), columns=pd.Index(labels, name="predicted"))
+
+
+def plot_confusion(matrix: pd.DataFrame, title: str = "", ax: plt.Axes | None = None) -> plt.Figure:
+    """A row-normalised confusion matrix as the thesis drew it: shares in each cell, true classes as rows.
+
+    Explained in 05_fusion.
+    """
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4.2, 3.8))
+    else:
+        fig = ax.figure
+    values = matrix.to_numpy()
+    ax.imshow(values, cmap="Blues", vmin=0, vmax=1)
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            ax.text(j, i, f"{values[i, j]:.2f}", ha="center", va="center",
+                    color="white" if values[i, j] > 0.5 else "black")  # fmt: skip
+    ax.set_xticks(range(len(matrix.columns)), matrix.columns)
+    ax.set_yticks(range(len(matrix.index)), matrix.index)
+    ax.set(xlabel="predicted", ylabel="true", title=title)
+    return fig
+
+
+def plot_confusions(matrices: dict[str, pd.DataFrame], suptitle: str = "") -> plt.Figure:
+    """Several confusion matrices side by side (e.g. audio, text, fused)."""
+    fig, axes = plt.subplots(1, len(matrices), figsize=(4.2 * len(matrices), 3.9))
+    for ax, (title, matrix) in zip(np.atleast_1d(axes), matrices.items(), strict=True):
+        plot_confusion(matrix, title, ax)
+    fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def plot_histories(histories: dict[str, dict[str, list[float]]], title: str = "") -> plt.Figure:
+    """Training and validation loss and validation UA per epoch, one line per fold.
+
+    Explained in 03_audio_model.
+    """
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4))
+    for i, (fold, history) in enumerate(histories.items()):
+        colour = f"C{i}"
+        left.plot(history.get("loss", []), color=colour, label=f"{fold} train")
+        left.plot(history.get("val_loss", []), color=colour, linestyle="--")
+        right.plot(history.get("val_ua", []), color=colour, label=fold)
+    left.set(xlabel="epoch", ylabel="loss (dashed: validation)", title="loss")
+    right.set(xlabel="epoch", ylabel="UA", title="validation UA (speakers held out of training)")
+    right.legend(fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_per_fold(per_fold: dict[str, pd.DataFrame], metric: str = "ua", title: str = "") -> plt.Figure:
+    """Grouped bars: ``metric`` per fold (test session) for several systems.
+
+    Explained in 06_results.
+    """
+    frame = pd.DataFrame({name: table.set_index("fold")[metric] for name, table in per_fold.items()})
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    frame.plot.bar(ax=ax, rot=0)
+    ax.set(ylabel=metric.upper(), xlabel="test fold", title=title, ylim=(0, 1))
+    ax.legend(fontsize=8)
+    return fig

@@ -1,0 +1,346 @@
+"""The networks: audio, text and fused, Keras 3 on the torch backend (a CUDA GPU when torch sees one).
+
+The thesis architecture, for either modality::
+
+    Masking -> Dense 512 relu -> Dropout 0.5 -> Dense 512 relu -> Dropout 0.5
+            -> Bidirectional LSTM 128 (all steps) -> attention pooling -> Dense softmax
+
+The fused network runs both branches up to their attention-pooled vectors, concatenates them, then
+Dense 512 relu -> Dense softmax, trained end to end. The late-fusion baseline averages the unimodal
+probabilities instead (``late_fusion``).
+
+Importing this module selects the torch backend (``KERAS_BACKEND=torch``) and refuses to run if keras was
+already imported with another backend.
+Explained in 03_audio_model (audio), 04_text_model (text) and 05_fusion (fusion, attention).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import asdict, dataclass, replace
+
+if "keras" in sys.modules:
+    _backend = sys.modules["keras"].backend.backend()
+    if _backend != "torch":
+        raise RuntimeError(
+            f"keras was imported with the {_backend!r} backend before pathos_lib.models; PATHOS needs the "
+            "torch backend: restart the kernel and import pathos_lib.models first (or set KERAS_BACKEND=torch)"
+        )
+os.environ["KERAS_BACKEND"] = "torch"
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from keras import layers, ops  # noqa: E402
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Sizes and training settings of a network. ``PRESETS`` holds the named ones."""
+
+    dense_units: tuple[int, ...] = (128, 128)
+    dropout: float = 0.3
+    lstm_units: int = 64
+    fusion_units: int = 128
+    embedding_dim: int = 64
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    batch_size: int = 16
+    epochs: int = 40
+    patience: int = 8  # early stopping on validation UA; 0 = train all epochs, keep the last
+    class_weights: bool = True
+    audio_feature: str = "mfcc"
+    pool_frames: int = 4  # average every N frames before the network (10 ms -> 40 ms steps)
+    normalisation: str = "speaker"  # "speaker" (z-score per speaker), "global" or "none"
+    max_frames: int = 400  # after pooling
+    max_tokens: int = 60
+    tokenizer: str = "thesis"
+    min_count: int = 1
+    mixed_precision: bool = False  # float16 compute on GPU only
+
+    def with_(self, **changes) -> ModelConfig:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        """Plain-JSON form."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> ModelConfig:
+        """Inverse of ``to_dict``."""
+        values = dict(values)
+        values["dense_units"] = tuple(values["dense_units"])
+        return cls(**values)
+
+
+PRESETS: dict[str, ModelConfig] = {
+    # PATHOS defaults: smaller layers, per-speaker normalised MFCC pooled to 40 ms, Adam, class weights,
+    # early stopping on validation speakers. Chosen on real speech (EmoDB) and transcripts (MELD).
+    "default": ModelConfig(),
+    # The thesis as published: 34 features on 100 ms steps, no normalisation, Dense 512 x 2, BLSTM 128,
+    # dropout 0.5, RMSprop 1e-4, batch 20, 100 epochs, no class weights, the last epoch kept.
+    "thesis": ModelConfig(
+        dense_units=(512, 512), dropout=0.5, lstm_units=128, fusion_units=512, embedding_dim=100,
+        optimizer="rmsprop", learning_rate=1e-4, batch_size=20, epochs=100, patience=0,
+        class_weights=False, audio_feature="thesis34", pool_frames=1, normalisation="none",
+        max_frames=400,
+    ),  # fmt: skip
+}
+
+
+def get_config(config: str | ModelConfig | None) -> ModelConfig:
+    """A ``ModelConfig`` from a preset name, a config, or None (the default preset)."""
+    if config is None:
+        return PRESETS["default"]
+    if isinstance(config, ModelConfig):
+        return config
+    if config not in PRESETS:
+        raise ValueError(f"Unknown model preset {config!r}; presets: {list(PRESETS)}")
+    return PRESETS[config]
+
+
+def device_summary() -> str:
+    """Which device training runs on, and the Keras backend, in one line.
+
+    Explained in 03_audio_model.
+    """
+    if torch.cuda.is_available():
+        device = f"CUDA GPU {torch.cuda.get_device_name(0)}"
+    else:
+        device = f"CPU ({torch.get_num_threads()} threads)"
+    return f"Keras {keras.__version__} on the {keras.backend.backend()} backend; device: {device}"
+
+
+def set_precision(mixed: bool) -> str:
+    """Use float16 compute (mixed precision) when asked and a GPU is present; returns the policy name."""
+    policy = "mixed_float16" if mixed and torch.cuda.is_available() else "float32"
+    keras.mixed_precision.set_global_policy(policy)
+    return policy
+
+
+# ----------------------------------------------------------------------------------------------
+# Layers
+
+
+@keras.saving.register_keras_serializable(package="pathos")
+class AttentionPooling(layers.Layer):
+    """Softmax attention over time: a score per step, weights summing to 1 over real steps, weighted sum.
+
+    Padded steps (mask False) get zero weight. ``return_attention=True`` also returns the weights
+    (batch, time), for plots. Explained in 03_audio_model.
+    """
+
+    def __init__(self, units: int = 64, return_attention: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.units = units
+        self.return_attention = return_attention
+        self.supports_masking = True
+
+    def build(self, input_shape) -> None:
+        dim = input_shape[-1]
+        self.projection = self.add_weight(name="projection", shape=(dim, self.units), initializer="glorot_uniform")
+        self.bias = self.add_weight(name="bias", shape=(self.units,), initializer="zeros")
+        self.context = self.add_weight(name="context", shape=(self.units, 1), initializer="glorot_uniform")
+
+    def call(self, inputs, mask=None):
+        scores = ops.squeeze(ops.matmul(ops.tanh(ops.matmul(inputs, self.projection) + self.bias), self.context), -1)
+        scores = ops.cast(scores, "float32")
+        if mask is not None:
+            scores = ops.where(mask, scores, ops.full_like(scores, -1e9))
+        weights = ops.softmax(scores, axis=-1)
+        if mask is not None:
+            weights = weights * ops.cast(mask, weights.dtype)
+            weights = weights / ops.maximum(ops.sum(weights, axis=-1, keepdims=True), 1e-9)
+        pooled = ops.sum(ops.cast(inputs, "float32") * ops.expand_dims(weights, -1), axis=1)
+        pooled = ops.cast(pooled, inputs.dtype)
+        return (pooled, weights) if self.return_attention else pooled
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        pooled = (input_shape[0], input_shape[-1])
+        return (pooled, (input_shape[0], input_shape[1])) if self.return_attention else pooled
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "units": self.units, "return_attention": self.return_attention}
+
+
+@keras.saving.register_keras_serializable(package="pathos")
+class MaskedBiLSTM(layers.Layer):
+    """Bidirectional LSTM that reads each sequence only up to its true length (all steps returned).
+
+    Runs torch's fused LSTM on packed sequences (cuDNN on a GPU, the native kernel on a CPU), so padding
+    never reaches the backward direction and no Python loop runs over time steps. Output steps past a
+    sequence's end are zero; the mask passes through. Gate layout matches ``keras.layers.LSTM``.
+    Explained in 03_audio_model.
+    """
+
+    def __init__(self, units: int = 128, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.units = units
+        self.supports_masking = True
+
+    def build(self, input_shape) -> None:
+        dim, units = input_shape[-1], self.units
+        self.cells = []
+        for direction in ("forward", "backward"):
+            self.cells.append(
+                (
+                    self.add_weight(name=f"{direction}_kernel", shape=(4 * units, dim), initializer="glorot_uniform"),
+                    self.add_weight(name=f"{direction}_recurrent", shape=(4 * units, units), initializer="orthogonal"),
+                    self.add_weight(name=f"{direction}_bias", shape=(4 * units,), initializer=_forget_bias_one),
+                )
+            )
+
+    def call(self, inputs, mask=None):
+        batch, steps = inputs.shape[0], inputs.shape[1]
+        if mask is None:
+            lengths = torch.full((batch,), steps, dtype=torch.int64)
+        else:
+            lengths = mask.to(torch.int64).sum(dim=1).clamp(min=1).cpu()
+        params = []
+        for kernel, recurrent, bias in self.cells:
+            params += [kernel.value, recurrent.value, bias.value, torch.zeros_like(bias.value)]
+        params = [p.to(inputs.dtype) for p in params]
+        packed = torch.nn.utils.rnn.pack_padded_sequence(inputs, lengths, batch_first=True, enforce_sorted=False)
+        zeros = torch.zeros(2, batch, self.units, dtype=inputs.dtype, device=inputs.device)
+        output, _, _ = torch.lstm(
+            packed.data, packed.batch_sizes, (zeros, zeros), params, True, 1, 0.0, self.training, True
+        )
+        packed_out = torch.nn.utils.rnn.PackedSequence(
+            output, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices
+        )
+        padded, _ = torch.nn.utils.rnn.pad_packed_sequence(packed_out, batch_first=True, total_length=steps)
+        return padded
+
+    def compute_mask(self, inputs, mask=None):
+        return mask
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], 2 * self.units)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "units": self.units}
+
+
+def _forget_bias_one(shape, dtype=None):
+    """Bias initialiser: 1 for the forget gate (second quarter), 0 elsewhere, as Keras's LSTM does."""
+    units = shape[0] // 4
+    return ops.convert_to_tensor(np.r_[np.zeros(units), np.ones(units), np.zeros(2 * units)], dtype=dtype)
+
+
+# ----------------------------------------------------------------------------------------------
+# Networks
+
+
+def _branch(x, config: ModelConfig, name: str):
+    """Dense -> Dropout (x len(dense_units)) -> BiLSTM -> attention pooling; returns (pooled, weights)."""
+    for i, units in enumerate(config.dense_units):
+        x = layers.Dense(units, activation="relu", name=f"{name}_dense{i + 1}")(x)
+        x = layers.Dropout(config.dropout, name=f"{name}_dropout{i + 1}")(x)
+    x = MaskedBiLSTM(config.lstm_units, name=f"{name}_blstm")(x)
+    x = layers.Dropout(config.dropout, name=f"{name}_blstm_dropout")(x)
+    return AttentionPooling(return_attention=True, name=f"{name}_attention")(x)
+
+
+def _audio_input(n_features: int):
+    inputs = keras.Input(shape=(None, n_features), name="audio")
+    return inputs, layers.Masking(mask_value=0.0, name="audio_mask")(inputs)
+
+
+def _text_input(vocabulary_size: int, config: ModelConfig, embeddings: np.ndarray | None):
+    inputs = keras.Input(shape=(None,), dtype="int32", name="text")
+    embedding = layers.Embedding(
+        vocabulary_size, config.embedding_dim if embeddings is None else embeddings.shape[1],
+        mask_zero=True, name="text_embedding",
+        embeddings_initializer="uniform" if embeddings is None else keras.initializers.Constant(embeddings),
+    )  # fmt: skip
+    return inputs, embedding(inputs)
+
+
+def _head(pooled, n_classes: int, name: str):
+    return layers.Dense(n_classes, activation="softmax", dtype="float32", name=name)(pooled)
+
+
+def build_audio_model(n_features: int, n_classes: int, config: str | ModelConfig | None = None) -> keras.Model:
+    """Audio network: frames (batch, time, n_features), zero-padded -> class probabilities.
+
+    Explained in 03_audio_model.
+    """
+    config = get_config(config)
+    inputs, x = _audio_input(n_features)
+    pooled, _ = _branch(x, config, "audio")
+    return keras.Model(inputs, _head(pooled, n_classes, "emotion"), name="audio_model")
+
+
+def build_text_model(
+    vocabulary_size: int, n_classes: int, config: str | ModelConfig | None = None, embeddings: np.ndarray | None = None
+) -> keras.Model:
+    """Text network: token ids (batch, time), 0 = padding -> class probabilities.
+
+    ``embeddings`` (vocabulary_size x dim) initialises the embedding layer (e.g. from GloVe).
+    Explained in 04_text_model.
+    """
+    config = get_config(config)
+    inputs, x = _text_input(vocabulary_size, config, embeddings)
+    pooled, _ = _branch(x, config, "text")
+    return keras.Model(inputs, _head(pooled, n_classes, "emotion"), name="text_model")
+
+
+def build_fusion_model(
+    n_features: int,
+    vocabulary_size: int,
+    n_classes: int,
+    config: str | ModelConfig | None = None,
+    embeddings: np.ndarray | None = None,
+) -> keras.Model:
+    """Fused network: both branches' attention-pooled vectors concatenated -> Dense relu -> softmax.
+
+    No alignment between words and frames is needed: each branch pools its own sequence.
+    Explained in 05_fusion.
+    """
+    config = get_config(config)
+    audio_in, audio_x = _audio_input(n_features)
+    text_in, text_x = _text_input(vocabulary_size, config, embeddings)
+    audio_pooled, _ = _branch(audio_x, config, "audio")
+    text_pooled, _ = _branch(text_x, config, "text")
+    x = layers.Concatenate(name="fusion_concat")([audio_pooled, text_pooled])
+    x = layers.Dense(config.fusion_units, activation="relu", name="fusion_dense")(x)
+    x = layers.Dropout(config.dropout, name="fusion_dropout")(x)
+    return keras.Model({"audio": audio_in, "text": text_in}, _head(x, n_classes, "emotion"), name="fusion_model")
+
+
+def attention_model(model: keras.Model) -> keras.Model:
+    """A model with the same inputs returning the attention weights of each branch (dict by branch).
+
+    Explained in 05_fusion.
+    """
+    outputs = {}
+    for name in ("audio", "text"):
+        try:
+            layer = model.get_layer(f"{name}_attention")
+        except ValueError:
+            continue
+        outputs[name] = layer.output[1]
+    if not outputs:
+        raise ValueError(f"{model.name} has no attention layers")
+    return keras.Model(model.inputs, outputs)
+
+
+def late_fusion(audio_probabilities: np.ndarray, text_probabilities: np.ndarray, audio_weight: float) -> np.ndarray:
+    """The late-fusion baseline: a weighted average of the two unimodal probability matrices.
+
+    Explained in 05_fusion.
+    """
+    if not 0.0 <= audio_weight <= 1.0:
+        raise ValueError(f"audio_weight must be in [0, 1], got {audio_weight}")
+    return audio_weight * np.asarray(audio_probabilities) + (1.0 - audio_weight) * np.asarray(text_probabilities)
+
+
+__all__ = [
+    "PRESETS", "AttentionPooling", "MaskedBiLSTM", "ModelConfig", "attention_model", "build_audio_model",
+    "build_fusion_model", "build_text_model", "device_summary", "get_config", "late_fusion", "set_precision",
+]  # fmt: skip
