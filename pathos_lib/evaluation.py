@@ -13,6 +13,27 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_matrix, f1_score, recall_score
 
+# Published figures to show beside ours (../shared/notes/peers.md); protocol stated for each. "thesis UA" is
+# the mean diagonal of the thesis's row-normalised confusion matrix (its README's 73.5 %).
+PUBLISHED = pd.DataFrame(
+    [
+        ("PATHOSnet thesis (2018)", "text", 62.3, None, "thesis split: test Session 5, exc-only scheme"),
+        ("PATHOSnet thesis (2018)", "audio", 55.5, None, "thesis split: test Session 5, exc-only scheme"),
+        ("PATHOSnet thesis (2018)", "fused", 69.3, 73.5, "thesis split: test Session 5, exc-only scheme"),
+        ("Yoon et al. 2018 (ARE / TRE / MDRE)", "audio", 54.6, None, "random 5-fold (speaker-dependent)"),
+        ("Yoon et al. 2018 (ARE / TRE / MDRE)", "text", 63.5, None, "random 5-fold (speaker-dependent)"),
+        ("Yoon et al. 2018 (ARE / TRE / MDRE)", "fused", 71.8, None, "random 5-fold (speaker-dependent)"),
+        ("Tripathi et al. 2018", "audio", 55.7, None, "not stated"),
+        ("Tripathi et al. 2018", "text", 64.8, None, "not stated"),
+        ("Tripathi et al. 2018", "fused", 68.4, None, "not stated"),
+        ("1-D CNN on MFCC (teaching code)", "audio", 52.3, 41.0, "leave-one-session-out"),
+        ("TIM-Net on MFCC", "audio", 53.8, 54.8, "leave-one-session-out"),
+        ("WavLM-large fine-tuned (pretrained)", "audio", 75.4, 75.9, "leave-one-session-out"),
+        ("MMER 2023 (wav2vec2 + RoBERTa, pretrained)", "fused", 81.0, None, "unclear"),
+    ],
+    columns=["system", "modality", "WA %", "UA %", "protocol"],
+)
+
 
 def weighted_accuracy(y_true, y_pred) -> float:
     """WA: the share of utterances classified correctly."""
@@ -49,7 +70,9 @@ def confusion(y_true, y_pred, labels: list[str], normalise: bool = True) -> pd.D
     matrix = confusion_matrix(y_true, y_pred, labels=labels).astype(float)
     if normalise:
         matrix = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
-    return pd.DataFrame(matrix, index=pd.Index(labels, name="true"), columns=pd.Index(labels, name="predicted"))
+    return pd.DataFrame(
+        matrix, index=pd.Index(labels, name="true"), columns=pd.Index(labels, name="predicted")
+    )
 
 
 def plot_confusion(matrix: pd.DataFrame, title: str = "", ax: plt.Axes | None = None) -> plt.Figure:
@@ -98,6 +121,42 @@ def plot_histories(histories: dict[str, dict[str, list[float]]], title: str = ""
     right.set(xlabel="epoch", ylabel="UA", title="validation UA (speakers held out of training)")
     right.legend(fontsize=7)
     fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_attention(
+    row: pd.Series,
+    audio_weights: np.ndarray | None,
+    words: list[str] | None,
+    text_weights: np.ndarray | None,
+    frame_seconds: float = 0.08,
+) -> plt.Figure:
+    """Where a network looked: attention over audio steps (with the waveform) and over words.
+
+    Explained in 05_fusion.
+    """
+    from .audio_features import SAMPLE_RATE, load_audio
+
+    panels = int(audio_weights is not None) + int(text_weights is not None)
+    fig, axes = plt.subplots(panels, 1, figsize=(9, 2.6 * panels), squeeze=False)
+    axes = list(axes[:, 0])
+    if audio_weights is not None:
+        ax = axes.pop(0)
+        audio = load_audio(row["wav_path"])
+        ax.plot(
+            np.arange(len(audio)) / SAMPLE_RATE, audio / (np.abs(audio).max() + 1e-9), color="#bbbbbb", lw=0.5
+        )
+        twin = ax.twinx()
+        centres = (np.arange(len(audio_weights)) + 0.5) * frame_seconds
+        twin.bar(centres, audio_weights, width=frame_seconds * 0.9, color="#d62728", alpha=0.6)
+        twin.set_ylabel("attention")
+        ax.set(xlabel="seconds", yticks=[], title=f"{row['utt_id']} [{row['label']}]: audio attention")
+    if text_weights is not None:
+        ax = axes.pop(0)
+        ax.bar(range(len(text_weights)), text_weights, color="#1f77b4")
+        ax.set_xticks(range(len(text_weights)), (words or [])[: len(text_weights)], rotation=30, ha="right")
+        ax.set(ylabel="attention", title=f'text attention: "{row.get("transcript", "")}"')
     fig.tight_layout()
     return fig
 

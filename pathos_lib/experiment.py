@@ -29,10 +29,10 @@ from .paths import build_dir
 from .splits import Fold, make_folds, validation_split
 from .text_features import Vocabulary, tokenize
 
-import keras  # noqa: E402  (after pathos_lib.models chose the backend)
+keras = models.keras  # imported by pathos_lib.models after it chose the torch backend
 
 MODALITIES = ("audio", "text", "fusion", "late_fusion")
-QUICK_EPOCHS = 12
+QUICK_EPOCHS = 20
 
 
 @dataclass
@@ -50,6 +50,7 @@ class CVResult:
     validation: pd.DataFrame | None = None  # the same for validation rows (used by late fusion)
     corpus: str = "custom"
     notes: list[str] = field(default_factory=list)
+    fingerprint: str = ""  # hash of the rows, labels and settings that produced it (for reuse)
 
     @property
     def wa(self) -> float:
@@ -74,7 +75,9 @@ class CVResult:
     @property
     def confusion_counts(self) -> pd.DataFrame:
         """Confusion matrix summed over folds (counts; rows true, columns predicted)."""
-        return confusion(self.predictions["label"], self.predictions["predicted"], self.labels, normalise=False)
+        return confusion(
+            self.predictions["label"], self.predictions["predicted"], self.labels, normalise=False
+        )
 
     @property
     def confusion_matrix(self) -> pd.DataFrame:
@@ -95,7 +98,7 @@ class CVResult:
         }  # fmt: skip
 
     def save(self, folder: str | Path | None = None) -> Path:
-        """Write ``<name>.json`` (summary, per-fold scores, confusion, config) and ``<name>_predictions.csv``."""
+        """Write ``<name>.json`` (summary, scores per fold, confusion, config) and the predictions as CSV."""
         folder = Path(folder) if folder is not None else build_dir() / "results"
         folder.mkdir(parents=True, exist_ok=True)
         payload = {
@@ -106,11 +109,29 @@ class CVResult:
             "confusion_counts": self.confusion_counts.to_numpy().tolist(),
             "histories": self.histories,
             "notes": self.notes,
+            "fingerprint": self.fingerprint,
         }
         path = folder / f"{self.name}.json"
-        path.write_text(json.dumps(payload, indent=1, default=float))
         self.predictions.to_csv(folder / f"{self.name}_predictions.csv", index=False)
+        if self.validation is not None:
+            self.validation.to_csv(folder / f"{self.name}_validation.csv", index=False)
+        path.write_text(json.dumps(payload, indent=1, default=float))  # written last: marks completion
         return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> CVResult:
+        """Read a result written by ``save`` (its ``.json`` path)."""
+        path = Path(path)
+        payload = json.loads(path.read_text())
+        validation = path.with_name(f"{payload['name']}_validation.csv")
+        return cls(
+            name=payload["name"], modality=payload["modality"], protocol=payload["protocol"],
+            labels=payload["labels"], config=payload["config"], per_fold=pd.DataFrame(payload["per_fold"]),
+            predictions=pd.read_csv(path.with_name(f"{payload['name']}_predictions.csv")),
+            histories=payload["histories"],
+            validation=pd.read_csv(validation) if validation.is_file() else None,
+            corpus=payload["corpus"], notes=payload["notes"], fingerprint=payload.get("fingerprint", ""),
+        )  # fmt: skip
 
     def __repr__(self) -> str:
         std = self.std
@@ -136,6 +157,7 @@ def cross_validate(
     save: bool = True,
     save_models: bool = True,
     progress: bool = True,
+    reuse: bool = False,
 ) -> CVResult:
     """Train and test one network per fold; returns the scores, predictions and training histories.
 
@@ -144,8 +166,9 @@ def cross_validate(
     ``folds``: "session" (leave one ``session`` group out), "thesis" (train 1-4, test 5) or "random"
     (speaker-dependent; warns). ``labels`` fixes the class order (default: sorted labels of the table).
     ``config``: a preset name ("default", "thesis") or a ``ModelConfig``. ``epochs`` overrides the
-    config's; ``quick=True`` caps them at 12 (CI). Text-only runs never read ``wav_path``; audio-only
-    runs never read transcripts.
+    config.s; ``quick=True`` caps them at 20 (CI). Text-only runs never read ``wav_path``; audio-only
+    runs never read transcripts. ``reuse=True`` returns the saved result of an identical earlier run
+    (same rows, labels, protocol, settings and seed) from ``build/results/`` instead of training again.
     Explained in 03_audio_model.
     """
     if modality not in MODALITIES:
@@ -157,7 +180,9 @@ def cross_validate(
     config = config.with_(epochs=epochs)
     if modality == "late_fusion":
         parts = {
-            m: cross_validate(table, m, folds, labels, config, seed, epochs, False, False, save_models, progress)
+            m: cross_validate(
+                table, m, folds, labels, config, seed, epochs, quick, save, save_models, progress, reuse
+            )
             for m in ("audio", "text")
         }
         result = late_fusion_result(parts["audio"], parts["text"])
@@ -174,13 +199,23 @@ def cross_validate(
     data = _Inputs(table, modality, config, progress)
     notes += data.notes
     name = _result_name(table, modality, folds, config, seed, quick)
+    fingerprint = _fingerprint(table, labels, modality, folds, config, seed, quick)
+    saved = build_dir() / "results" / f"{name}.json"
+    if reuse and saved.is_file():
+        earlier = CVResult.load(saved)
+        if earlier.fingerprint == fingerprint:
+            if progress:
+                print(f"reusing {saved} (same rows, labels, protocol, settings and seed)")
+            return earlier
     y = table["label"].map({label: i for i, label in enumerate(labels)}).to_numpy()
     models.set_precision(config.mixed_precision)
 
     per_fold, predictions, validations, histories = [], [], [], {}
     fold_list = make_folds(table, folds, seed=seed)
     for index, fold in enumerate(fold_list):
-        model, history, fit, val, epochs_run = _train_fold(table, data, y, fold, config, len(labels), seed + index)
+        model, history, fit, val, epochs_run = _train_fold(
+            table, data, y, fold, config, len(labels), seed + index
+        )
         test_probabilities = _predict(model, data, fold.test)
         predictions.append(_prediction_frame(table, fold.test, y, test_probabilities, labels, fold.name))
         if len(val):
@@ -194,13 +229,15 @@ def cross_validate(
         if save_models:
             data.save(build_dir() / "models" / name / _slug(fold.name), model, fit, labels)
         if progress:
-            print(f"  {fold.name}: UA {fold_scores['ua']:.3f}, WA {fold_scores['wa']:.3f} ({epochs_run} epochs)")
+            print(
+                f"  {fold.name}: UA {fold_scores['ua']:.3f}, WA {fold_scores['wa']:.3f} ({epochs_run} epochs)"
+            )
     result = CVResult(
         name=name, modality=modality, protocol=folds, labels=labels,
         config={**config.to_dict(), "seed": seed, "quick": quick},
         per_fold=pd.DataFrame(per_fold), predictions=pd.concat(predictions, ignore_index=True),
         histories=histories, validation=pd.concat(validations, ignore_index=True) if validations else None,
-        corpus=table.attrs.get("corpus", "custom"), notes=notes,
+        corpus=table.attrs.get("corpus", "custom"), notes=notes, fingerprint=fingerprint,
     )  # fmt: skip
     if save:
         result.save()
@@ -252,6 +289,73 @@ def late_fusion_result(audio: CVResult, text: CVResult) -> CVResult:
     )  # fmt: skip
 
 
+class TrainedModel:
+    """A network saved by ``cross_validate`` (``build/models/<name>/<fold>/``) with its preprocessing.
+
+    ``probabilities(table)`` and ``attention(table)`` take rows with the corpus schema; audio rows are
+    read, pooled and normalised exactly as in training (per-speaker statistics, where used, come from the
+    rows given). Explained in 05_fusion.
+    """
+
+    def __init__(self, folder: str | Path) -> None:
+        folder = Path(folder)
+        if not (folder / "model.keras").is_file():
+            raise FileNotFoundError(
+                f"No trained model at {folder} (expected model.keras and preprocessing.json)"
+            )
+        self.folder = folder
+        self.state = json.loads((folder / "preprocessing.json").read_text())
+        self.modality, self.labels = self.state["modality"], self.state["labels"]
+        self.config = models.ModelConfig.from_dict(self.state["config"])
+        self.model = keras.saving.load_model(folder / "model.keras", safe_mode=True)
+        normaliser = folder / "normaliser.npz"
+        self.normaliser = Normaliser.load(normaliser) if normaliser.is_file() else None
+        vocabulary = folder / "vocabulary.json"
+        self.vocabulary = Vocabulary.from_json(vocabulary) if vocabulary.is_file() else None
+
+    def inputs(self, table: pd.DataFrame):
+        """Padded model inputs for the rows of ``table``, and the true length of each sequence."""
+        out, lengths = {}, {}
+        if self.modality in ("audio", "fusion"):
+            feature = FeatureConfig(self.state["feature"]["kind"])
+            extracted = extract_corpus(table, feature, progress=False)
+            missing = sorted(set(table["utt_id"]) - set(extracted))
+            if missing:
+                raise ValueError(
+                    f"No audio features for {missing[:5]}: {list(extracted.failed.values())[:3]}"
+                )
+            raw = {
+                u: _pool(np.asarray(extracted[u]), self.state["feature"]["pool_frames"])
+                for u in table["utt_id"]
+            }
+            ids = list(table["utt_id"])
+            if self.normaliser is not None:
+                raw = self.normaliser.transform(raw, ids, list(table["speaker"]))
+            arrays = [raw[u][: self.config.max_frames] for u in ids]
+            out["audio"], lengths["audio"] = pad_sequences(arrays)[0], [len(a) for a in arrays]
+        if self.modality in ("text", "fusion"):
+            sequences = [np.array(self.vocabulary.encode(t), dtype=np.int32)[: self.config.max_tokens]
+                         for t in table["transcript"]]  # fmt: skip
+            out["text"] = pad_sequences(sequences, value=0, dtype="int32")[0]
+            lengths["text"] = [len(s) for s in sequences]
+        return (out if self.modality == "fusion" else next(iter(out.values()))), lengths
+
+    def probabilities(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Class probabilities, one row per utterance."""
+        inputs, _ = self.inputs(table)
+        probabilities = self.model.predict_on_batch(inputs)
+        return pd.DataFrame(np.asarray(probabilities), index=table["utt_id"].to_numpy(), columns=self.labels)
+
+    def attention(self, table: pd.DataFrame) -> dict[str, list[np.ndarray]]:
+        """Attention weights of each branch for each row, trimmed to the row's true length."""
+        inputs, lengths = self.inputs(table)
+        weights = models.attention_model(self.model).predict_on_batch(inputs)
+        return {
+            branch: [np.asarray(weights[branch])[i, :n] for i, n in enumerate(lengths[branch])]
+            for branch in weights
+        }
+
+
 # ----------------------------------------------------------------------------------------------
 # Baselines
 
@@ -282,16 +386,23 @@ def baseline_cross_validate(
     per_fold, predictions = [], []
     for fold in make_folds(table, folds, seed=seed):
         if modality == "audio":
-            model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000, class_weight="balanced"))
+            model = make_pipeline(
+                StandardScaler(), LogisticRegression(max_iter=3000, class_weight="balanced")
+            )
         else:
-            vectoriser = TfidfVectorizer(tokenizer=tokenize, token_pattern=None, lowercase=False, ngram_range=(1, 2))
-            model = make_pipeline(vectoriser, LogisticRegression(max_iter=3000, class_weight="balanced", C=5.0))
+            vectoriser = TfidfVectorizer(
+                tokenizer=tokenize, token_pattern=None, lowercase=False, ngram_range=(1, 2)
+            )
+            model = make_pipeline(
+                vectoriser, LogisticRegression(max_iter=3000, class_weight="balanced", C=5.0)
+            )
         model.fit(x[fold.train], y[fold.train])
         probabilities = np.zeros((len(fold.test), len(labels)))
         probabilities[:, model.classes_] = model.predict_proba(x[fold.test])
         predictions.append(_prediction_frame(table, fold.test, y, probabilities, labels, fold.name))
         fold_scores = scores(y[fold.test], probabilities.argmax(1), list(range(len(labels))))
-        per_fold.append({"fold": fold.name, "n_train": len(fold.train), "n_validation": 0, "n_test": len(fold.test),
+        per_fold.append({"fold": fold.name, "n_train": len(fold.train), "n_validation": 0,
+                         "n_test": len(fold.test),
                          **_named_recalls(fold_scores, labels)})  # fmt: skip
     kind = "mfcc_stats_logreg" if modality == "audio" else "tfidf_logreg"
     name = f"{table.attrs.get('corpus', 'custom')}_{modality}_baseline_{kind}_{folds}_seed{seed}"
@@ -309,7 +420,9 @@ def baseline_cross_validate(
 class _Inputs:
     """Per-utterance inputs of a modality, and the per-fold fitting of their preprocessing."""
 
-    def __init__(self, table: pd.DataFrame, modality: str, config: models.ModelConfig, progress: bool) -> None:
+    def __init__(
+        self, table: pd.DataFrame, modality: str, config: models.ModelConfig, progress: bool
+    ) -> None:
         self.table, self.modality, self.config = table, modality, config
         self.notes: list[str] = []
         self.audio: dict[str, np.ndarray] = {}
@@ -332,7 +445,9 @@ class _Inputs:
                 self.normaliser.fit(self.raw, list(ids[rows]), list(speakers[rows]))
         if self.modality in ("text", "fusion"):
             texts = self.table["transcript"].to_numpy()[rows]
-            self.vocabulary = Vocabulary.fit(texts, tokenizer=self.config.tokenizer, min_count=self.config.min_count)
+            self.vocabulary = Vocabulary.fit(
+                texts, tokenizer=self.config.tokenizer, min_count=self.config.min_count
+            )
         self.audio, self.text = {}, {}
 
     def prepare(self, rows: np.ndarray) -> None:
@@ -346,7 +461,12 @@ class _Inputs:
                 self.audio.update(self.normaliser.transform(self.raw, list(ids), speakers))
         if self.modality in ("text", "fusion"):
             texts = self.table["transcript"].to_numpy()[rows]
-            self.text.update({u: np.array(self.vocabulary.encode(t), dtype=np.int32) for u, t in zip(ids, texts, strict=True)})
+            self.text.update(
+                {
+                    u: np.array(self.vocabulary.encode(t), dtype=np.int32)
+                    for u, t in zip(ids, texts, strict=True)
+                }
+            )
 
     def lengths(self, rows: np.ndarray) -> np.ndarray:
         """Sequence length of each row (audio frames, or tokens for text-only)."""
@@ -401,7 +521,9 @@ def _train_fold(table, data: _Inputs, y, fold: Fold, config: models.ModelConfig,
     else:
         model = models.build_fusion_model(data.n_features(), len(data.vocabulary), n_classes, config)
     optimizer = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop}[config.optimizer]
-    model.compile(optimizer=optimizer(learning_rate=config.learning_rate), loss="sparse_categorical_crossentropy")
+    model.compile(
+        optimizer=optimizer(learning_rate=config.learning_rate), loss="sparse_categorical_crossentropy"
+    )
     weights = np.ones(n_classes)
     if config.class_weights:
         counts = np.bincount(y[fit], minlength=n_classes)
@@ -410,8 +532,10 @@ def _train_fold(table, data: _Inputs, y, fold: Fold, config: models.ModelConfig,
     if len(val):
         callbacks.append(_ValidationUA(data, val, y[val], n_classes))
         if config.patience:
-            callbacks.append(keras.callbacks.EarlyStopping(monitor="val_ua", mode="max", patience=config.patience,
-                                                           restore_best_weights=True))  # fmt: skip
+            stopper = keras.callbacks.EarlyStopping(
+                monitor="val_ua", mode="max", patience=config.patience, restore_best_weights=True
+            )
+            callbacks.append(stopper)
     batches = _Batches(data, fit, y, weights, config.batch_size, seed)
     history = model.fit(batches, epochs=config.epochs, callbacks=callbacks, verbose=0)
     logs = {k: [float(v) for v in values] for k, values in history.history.items()}
@@ -515,7 +639,8 @@ def _prediction_frame(table, rows, y, probabilities, labels, fold_name) -> pd.Da
 
 def _named_recalls(fold_scores: dict, labels: list[str]) -> dict:
     return {
-        (f"recall_{labels[int(k.split('_')[1])]}" if k.startswith("recall_") else k): v for k, v in fold_scores.items()
+        (f"recall_{labels[int(k.split('_')[1])]}" if k.startswith("recall_") else k): v
+        for k, v in fold_scores.items()
     }
 
 
@@ -524,6 +649,14 @@ def _result_name(table, modality, folds, config, seed, quick) -> str:
     labels = "-".join(sorted(table["label"].unique()))
     return _slug(f"{table.attrs.get('corpus', 'custom')}_{modality}_{folds}_{preset}_{labels}_seed{seed}"
                  + ("_quick" if quick else ""))  # fmt: skip
+
+
+def _fingerprint(table, labels, modality, folds, config, seed, quick) -> str:
+    import hashlib
+
+    columns = [table[c].astype(str).tolist() for c in ("utt_id", "label", "session", "speaker")]
+    parts = [*columns, labels, modality, folds, config.to_dict(), seed, quick]
+    return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def _slug(text: str) -> str:

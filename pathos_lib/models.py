@@ -24,8 +24,9 @@ if "keras" in sys.modules:
     _backend = sys.modules["keras"].backend.backend()
     if _backend != "torch":
         raise RuntimeError(
-            f"keras was imported with the {_backend!r} backend before pathos_lib.models; PATHOS needs the "
-            "torch backend: restart the kernel and import pathos_lib.models first (or set KERAS_BACKEND=torch)"
+            f"keras was imported with the {_backend!r} backend before pathos_lib.models; PATHOS needs "
+            "the torch backend: restart the kernel and import pathos_lib.models first "
+            "(or set KERAS_BACKEND=torch)."
         )
 os.environ["KERAS_BACKEND"] = "torch"
 
@@ -39,19 +40,19 @@ from keras import layers, ops  # noqa: E402
 class ModelConfig:
     """Sizes and training settings of a network. ``PRESETS`` holds the named ones."""
 
-    dense_units: tuple[int, ...] = (128, 128)
-    dropout: float = 0.3
+    dense_units: tuple[int, ...] = (64,)
+    dropout: float = 0.2
     lstm_units: int = 64
     fusion_units: int = 128
     embedding_dim: int = 64
     optimizer: str = "adam"
-    learning_rate: float = 1e-3
-    batch_size: int = 16
+    learning_rate: float = 3e-3
+    batch_size: int = 8
     epochs: int = 40
     patience: int = 8  # early stopping on validation UA; 0 = train all epochs, keep the last
     class_weights: bool = True
     audio_feature: str = "mfcc"
-    pool_frames: int = 4  # average every N frames before the network (10 ms -> 40 ms steps)
+    pool_frames: int = 8  # average every N frames before the network (10 ms -> 80 ms steps)
     normalisation: str = "speaker"  # "speaker" (z-score per speaker), "global" or "none"
     max_frames: int = 400  # after pooling
     max_tokens: int = 60
@@ -76,15 +77,26 @@ class ModelConfig:
 
 
 PRESETS: dict[str, ModelConfig] = {
-    # PATHOS defaults: smaller layers, per-speaker normalised MFCC pooled to 40 ms, Adam, class weights,
+    # PATHOS defaults: smaller layers, per-speaker normalised MFCC pooled to 80 ms, Adam, class weights,
     # early stopping on validation speakers. Chosen on real speech (EmoDB) and transcripts (MELD).
     "default": ModelConfig(),
     # The thesis as published: 34 features on 100 ms steps, no normalisation, Dense 512 x 2, BLSTM 128,
     # dropout 0.5, RMSprop 1e-4, batch 20, 100 epochs, no class weights, the last epoch kept.
     "thesis": ModelConfig(
-        dense_units=(512, 512), dropout=0.5, lstm_units=128, fusion_units=512, embedding_dim=100,
-        optimizer="rmsprop", learning_rate=1e-4, batch_size=20, epochs=100, patience=0,
-        class_weights=False, audio_feature="thesis34", pool_frames=1, normalisation="none",
+        dense_units=(512, 512),
+        dropout=0.5,
+        lstm_units=128,
+        fusion_units=512,
+        embedding_dim=100,
+        optimizer="rmsprop",
+        learning_rate=1e-4,
+        batch_size=20,
+        epochs=100,
+        patience=0,
+        class_weights=False,
+        audio_feature="thesis34",
+        pool_frames=1,
+        normalisation="none",
         max_frames=400,
     ),  # fmt: skip
 }
@@ -140,12 +152,16 @@ class AttentionPooling(layers.Layer):
 
     def build(self, input_shape) -> None:
         dim = input_shape[-1]
-        self.projection = self.add_weight(name="projection", shape=(dim, self.units), initializer="glorot_uniform")
+        self.projection = self.add_weight(
+            name="projection", shape=(dim, self.units), initializer="glorot_uniform"
+        )
         self.bias = self.add_weight(name="bias", shape=(self.units,), initializer="zeros")
         self.context = self.add_weight(name="context", shape=(self.units, 1), initializer="glorot_uniform")
 
     def call(self, inputs, mask=None):
-        scores = ops.squeeze(ops.matmul(ops.tanh(ops.matmul(inputs, self.projection) + self.bias), self.context), -1)
+        scores = ops.squeeze(
+            ops.matmul(ops.tanh(ops.matmul(inputs, self.projection) + self.bias), self.context), -1
+        )
         scores = ops.cast(scores, "float32")
         if mask is not None:
             scores = ops.where(mask, scores, ops.full_like(scores, -1e9))
@@ -189,9 +205,15 @@ class MaskedBiLSTM(layers.Layer):
         for direction in ("forward", "backward"):
             self.cells.append(
                 (
-                    self.add_weight(name=f"{direction}_kernel", shape=(4 * units, dim), initializer="glorot_uniform"),
-                    self.add_weight(name=f"{direction}_recurrent", shape=(4 * units, units), initializer="orthogonal"),
-                    self.add_weight(name=f"{direction}_bias", shape=(4 * units,), initializer=_forget_bias_one),
+                    self.add_weight(
+                        name=f"{direction}_kernel", shape=(4 * units, dim), initializer="glorot_uniform"
+                    ),
+                    self.add_weight(
+                        name=f"{direction}_recurrent", shape=(4 * units, units), initializer="orthogonal"
+                    ),
+                    self.add_weight(
+                        name=f"{direction}_bias", shape=(4 * units,), initializer=_forget_bias_one
+                    ),
                 )
             )
 
@@ -205,7 +227,9 @@ class MaskedBiLSTM(layers.Layer):
         for kernel, recurrent, bias in self.cells:
             params += [kernel.value, recurrent.value, bias.value, torch.zeros_like(bias.value)]
         params = [p.to(inputs.dtype) for p in params]
-        packed = torch.nn.utils.rnn.pack_padded_sequence(inputs, lengths, batch_first=True, enforce_sorted=False)
+        packed = torch.nn.utils.rnn.pack_padded_sequence(
+            inputs, lengths, batch_first=True, enforce_sorted=False
+        )
         zeros = torch.zeros(2, batch, self.units, dtype=inputs.dtype, device=inputs.device)
         output, _, _ = torch.lstm(
             packed.data, packed.batch_sizes, (zeros, zeros), params, True, 1, 0.0, self.training, True
@@ -265,7 +289,9 @@ def _head(pooled, n_classes: int, name: str):
     return layers.Dense(n_classes, activation="softmax", dtype="float32", name=name)(pooled)
 
 
-def build_audio_model(n_features: int, n_classes: int, config: str | ModelConfig | None = None) -> keras.Model:
+def build_audio_model(
+    n_features: int, n_classes: int, config: str | ModelConfig | None = None
+) -> keras.Model:
     """Audio network: frames (batch, time, n_features), zero-padded -> class probabilities.
 
     Explained in 03_audio_model.
@@ -277,7 +303,10 @@ def build_audio_model(n_features: int, n_classes: int, config: str | ModelConfig
 
 
 def build_text_model(
-    vocabulary_size: int, n_classes: int, config: str | ModelConfig | None = None, embeddings: np.ndarray | None = None
+    vocabulary_size: int,
+    n_classes: int,
+    config: str | ModelConfig | None = None,
+    embeddings: np.ndarray | None = None,
 ) -> keras.Model:
     """Text network: token ids (batch, time), 0 = padding -> class probabilities.
 
@@ -310,7 +339,9 @@ def build_fusion_model(
     x = layers.Concatenate(name="fusion_concat")([audio_pooled, text_pooled])
     x = layers.Dense(config.fusion_units, activation="relu", name="fusion_dense")(x)
     x = layers.Dropout(config.dropout, name="fusion_dropout")(x)
-    return keras.Model({"audio": audio_in, "text": text_in}, _head(x, n_classes, "emotion"), name="fusion_model")
+    return keras.Model(
+        {"audio": audio_in, "text": text_in}, _head(x, n_classes, "emotion"), name="fusion_model"
+    )
 
 
 def attention_model(model: keras.Model) -> keras.Model:
@@ -330,14 +361,18 @@ def attention_model(model: keras.Model) -> keras.Model:
     return keras.Model(model.inputs, outputs)
 
 
-def late_fusion(audio_probabilities: np.ndarray, text_probabilities: np.ndarray, audio_weight: float) -> np.ndarray:
+def late_fusion(
+    audio_probabilities: np.ndarray, text_probabilities: np.ndarray, audio_weight: float
+) -> np.ndarray:
     """The late-fusion baseline: a weighted average of the two unimodal probability matrices.
 
     Explained in 05_fusion.
     """
     if not 0.0 <= audio_weight <= 1.0:
         raise ValueError(f"audio_weight must be in [0, 1], got {audio_weight}")
-    return audio_weight * np.asarray(audio_probabilities) + (1.0 - audio_weight) * np.asarray(text_probabilities)
+    return audio_weight * np.asarray(audio_probabilities) + (1.0 - audio_weight) * np.asarray(
+        text_probabilities
+    )
 
 
 __all__ = [

@@ -15,6 +15,24 @@ PROJECT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.notebook
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _shared_build(tmp_path_factory):
+    """One build folder for this module: 05 and 06 reuse what 03 and 04 trained, as under make notebooks."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATHOS_BUILD", str(tmp_path_factory.mktemp("build")))
+        yield
+
+
+_executed: dict[str, dict] = {}
+
+
+def metrics_of(name: str, tmp_path_factory) -> dict:
+    """Run a notebook once per test session (quick mode) and return its recorded metrics."""
+    if name not in _executed:
+        _executed[name] = run_notebook(name, tmp_path_factory.mktemp(name))
+    return _executed[name]
+
+
 def run_notebook(name: str, tmp_path: Path, **parameters) -> dict:
     """Execute notebooks/<name>.ipynb in quick mode and return its recorded metrics."""
     output = tmp_path / f"{name}.ipynb"
@@ -75,3 +93,48 @@ def test_02_feature_extraction(tmp_path):
         sum(w in NEGATIVE_WORDS for w in top["ang"]) >= 5
         and sum(w in NEGATIVE_WORDS for w in top["sad"]) >= 5
     )
+
+
+CHANCE = 0.25  # four classes
+
+
+def test_03_audio_model(tmp_path_factory):
+    metrics = metrics_of("03_audio_model", tmp_path_factory)
+    assert metrics["corpus"] == "synthetic" and metrics["folds"] == 5 and metrics["n_classes"] == 4
+    assert metrics["audio_ua"] > CHANCE + 0.15 and metrics["baseline_ua"] > CHANCE + 0.15
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 4 open: the quick-mode audio network does not yet beat the MFCC-statistics baseline "
+    "on the synthetic corpus (measured UA 0.633 vs 0.648)",
+)
+def test_03_audio_network_beats_its_baseline(tmp_path_factory):
+    metrics = metrics_of("03_audio_model", tmp_path_factory)
+    assert metrics["audio_ua"] > metrics["baseline_ua"]
+
+
+def test_04_text_model(tmp_path_factory):
+    metrics = metrics_of("04_text_model", tmp_path_factory)
+    assert metrics["folds"] == 5 and metrics["text_ua"] > CHANCE + 0.15
+    assert metrics["text_ua"] > metrics["baseline_ua"]  # the bar the text network is taught against
+
+
+def test_05_fusion_beats_each_modality_by_ten_points(tmp_path_factory):
+    audio = metrics_of("03_audio_model", tmp_path_factory)
+    metrics = metrics_of("05_fusion", tmp_path_factory)
+    assert metrics["audio_ua"] == pytest.approx(audio["audio_ua"])  # reused from notebook 03, not retrained
+    assert metrics["fusion_ua"] >= max(metrics["audio_ua"], metrics["text_ua"]) + 0.10
+    assert metrics["late_fusion_ua"] > CHANCE + 0.15 and metrics["attention_examples"] >= 2
+    assert all(0.0 <= w <= 1.0 for w in metrics["late_fusion_weights"])
+
+
+def test_06_results(tmp_path_factory):
+    fusion = metrics_of("05_fusion", tmp_path_factory)
+    metrics = metrics_of("06_results", tmp_path_factory)
+    results = metrics["results"]
+    assert set(results) == {f"{p}/{m}" for p in ("session", "thesis") for m in ("audio", "text", "fusion")}
+    assert results["session/fusion"]["ua"] == pytest.approx(fusion["fusion_ua"])  # the same run, reused
+    assert results["session/fusion"]["folds"] == 5 and results["thesis/fusion"]["folds"] == 1
+    assert all(r["ua"] > CHANCE + 0.1 for r in results.values())
+    assert metrics["published_rows"] >= 10

@@ -1,0 +1,131 @@
+"""Cross-validation: speaker-independent folds, training-only fitting, determinism, saving, baselines."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pathos_lib import experiment
+from pathos_lib.corpus import load_iemocap
+from pathos_lib.evaluation import scores, unweighted_accuracy, weighted_accuracy
+from pathos_lib.experiment import CVResult, TrainedModel, baseline_cross_validate, cross_validate
+from pathos_lib.models import ModelConfig
+
+TINY = ModelConfig(dense_units=(16,), lstm_units=8, fusion_units=16, embedding_dim=8, epochs=3, patience=0)
+
+
+@pytest.fixture(scope="module")
+def table(synthetic_root):
+    table = load_iemocap(synthetic_root)
+    table.attrs = {"corpus": "synthetic-test"}
+    return table
+
+
+@pytest.fixture(autouse=True)
+def _build_elsewhere(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATHOS_BUILD", str(tmp_path / "build"))
+    monkeypatch.setenv("PATHOS_DATA", str(tmp_path / "data"))
+
+
+def test_wa_and_ua_on_a_hand_made_example():
+    truth = ["a"] * 8 + ["b"] * 2
+    predicted = ["a"] * 8 + ["a", "b"]
+    assert weighted_accuracy(truth, predicted) == pytest.approx(0.9)  # 9 of 10 utterances
+    assert unweighted_accuracy(truth, predicted) == pytest.approx(0.75)  # (8/8 + 1/2) / 2
+    result = scores(truth, predicted, ["a", "b"])
+    assert result["recall_b"] == pytest.approx(0.5) and result["ua"] == pytest.approx(0.75)
+
+
+def test_text_run_never_needs_audio_and_fits_inside_folds(table, monkeypatch):
+    fitted_on = []
+    original = experiment.Vocabulary.fit
+
+    def spy(texts, *args, **kwargs):
+        fitted_on.append(list(texts))
+        return original(texts, *args, **kwargs)
+
+    monkeypatch.setattr(experiment.Vocabulary, "fit", staticmethod(spy))
+    text_only = table.drop(columns=["wav_path"])
+    result = cross_validate(text_only, "text", config=TINY, progress=False)
+    assert len(result.per_fold) == 5 and 0 <= result.ua <= 1
+    for fold_name, texts in zip(result.per_fold["fold"], fitted_on, strict=True):
+        session = int(fold_name.split()[-1])
+        assert not set(texts) & set(table.loc[table["session"] == session, "transcript"]) - set(
+            table.loc[table["session"] != session, "transcript"]
+        )
+    # predictions: every row tested exactly once, never in its own training fold
+    assert sorted(result.predictions["utt_id"]) == sorted(table["utt_id"])
+    sessions = table.set_index("utt_id")["session"]
+    assert all(
+        f"session {sessions[u]}" == f
+        for u, f in zip(result.predictions["utt_id"], result.predictions["fold"], strict=True)
+    )
+    assert (result.per_fold["n_validation"] > 0).all()
+
+
+def test_audio_run_never_needs_transcripts_and_is_deterministic(table):
+    audio_only = table.drop(columns=["transcript"])
+    first = cross_validate(audio_only, "audio", folds="thesis", config=TINY, progress=False, save=False)
+    second = cross_validate(audio_only, "audio", folds="thesis", config=TINY, progress=False, save=False)
+    assert first.per_fold["fold"].tolist() == ["sessions 1-4 / 5"]
+    assert np.allclose(
+        first.predictions.filter(like="prob_"), second.predictions.filter(like="prob_"), atol=1e-5
+    )
+    assert first.ua == pytest.approx(second.ua)
+
+
+def test_fusion_results_models_and_reuse(table, tmp_path):
+    result = cross_validate(table, "fusion", folds="thesis", config=TINY, progress=False)
+    saved = tmp_path / "build" / "results" / f"{result.name}.json"
+    payload = json.loads(saved.read_text())
+    assert payload["ua"] == pytest.approx(result.ua) and payload["labels"] == ["ang", "hap", "neu", "sad"]
+    assert CVResult.load(saved).predictions.shape == result.predictions.shape
+    again = cross_validate(table, "fusion", folds="thesis", config=TINY, progress=False, reuse=True)
+    assert again.fingerprint == result.fingerprint and again.ua == pytest.approx(result.ua)
+    folder = tmp_path / "build" / "models" / result.name / "sessions-1-4-5"
+    assert {p.name for p in folder.iterdir()} >= {
+        "model.keras",
+        "preprocessing.json",
+        "normaliser.npz",
+        "vocabulary.json",
+    }
+    trained = TrainedModel(folder)
+    rows = table[table["session"] == 5]  # the whole test session: per-speaker statistics as in training
+    probabilities = trained.probabilities(rows)
+    stored = result.predictions.set_index("utt_id").loc[rows["utt_id"]].filter(like="prob_").to_numpy()
+    assert np.allclose(probabilities.to_numpy(), stored, atol=1e-4)  # saved preprocessing reproduces the run
+    attention = trained.attention(rows.head(3))
+    assert len(attention["audio"]) == 3 and all(np.isclose(w.sum(), 1, atol=1e-4) for w in attention["text"])
+
+
+def test_late_fusion_chooses_a_weight_per_fold(table):
+    result = cross_validate(table, "late_fusion", folds="thesis", config=TINY, progress=False, save=False)
+    assert 0.0 <= result.per_fold["audio_weight"].iloc[0] <= 1.0
+    probabilities = result.predictions.filter(like="prob_").to_numpy()
+    assert np.allclose(probabilities.sum(1), 1, atol=1e-5)
+
+
+def test_missing_inputs_are_reported_not_silently_dropped(table):
+    damaged = table.copy()
+    damaged.loc[damaged.index[:3], "transcript"] = None
+    with pytest.warns(UserWarning, match="3 row"):
+        result = baseline_cross_validate(damaged, "text", folds="thesis")
+    assert "3 row(s) without transcript" in result.notes[0]
+    with pytest.raises(ValueError, match="modality"):
+        cross_validate(table, "video")
+    with pytest.raises(ValueError, match="outside labels"):
+        cross_validate(table, "text", labels=["ang", "hap"], config=TINY)
+
+
+def test_baselines_run_on_the_same_folds(table):
+    audio = baseline_cross_validate(table, "audio")
+    text = baseline_cross_validate(table, "text")
+    assert (
+        list(audio.per_fold["fold"]) == list(text.per_fold["fold"]) == [f"session {s}" for s in range(1, 6)]
+    )
+    assert audio.ua > 0.3 and text.ua > 0.3  # above chance (0.25) on the planted corpus
+    assert isinstance(audio.confusion_matrix, pd.DataFrame)
+    assert np.allclose(audio.confusion_matrix.sum(axis=1), 1)

@@ -1,0 +1,116 @@
+"""The networks: backend, shapes, masks respected, save/load round trip, late fusion."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from pathos_lib import models
+from pathos_lib.models import (
+    PRESETS,
+    ModelConfig,
+    attention_model,
+    build_audio_model,
+    build_fusion_model,
+    build_text_model,
+    device_summary,
+    get_config,
+    late_fusion,
+)
+
+keras = models.keras  # imported by pathos_lib.models with the torch backend
+SMALL = ModelConfig(dense_units=(16,), lstm_units=8, fusion_units=16, embedding_dim=8)
+
+
+def inputs(seed: int = 0):
+    rng = np.random.default_rng(seed)
+    audio = rng.standard_normal((3, 12, 5)).astype("float32")
+    audio[0, 7:] = 0.0  # padded frames
+    text = rng.integers(1, 20, (3, 6)).astype("int32")
+    text[1, 2:] = 0  # padded tokens
+    return audio, text
+
+
+def test_backend_and_device():
+    assert keras.backend.backend() == "torch"
+    assert "torch backend" in device_summary() and ("CPU" in device_summary() or "GPU" in device_summary())
+
+
+def test_other_backend_already_imported_is_refused():
+    code = (  # a keras already imported with the jax backend (stand-in module: jax is not installed)
+        "import sys, types; k = types.ModuleType('keras'); "
+        "k.backend = types.SimpleNamespace(backend=lambda: 'jax'); sys.modules['keras'] = k; "
+        "import pathos_lib.models"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode != 0 and "needs the torch backend" in run.stderr
+
+
+def test_shapes_and_probabilities():
+    audio, text = inputs()
+    for model, x in [
+        (build_audio_model(5, 4, SMALL), audio),
+        (build_text_model(20, 4, SMALL), text),
+        (build_fusion_model(5, 20, 4, SMALL), {"audio": audio, "text": text}),
+    ]:
+        probabilities = np.asarray(model.predict_on_batch(x))
+        assert probabilities.shape == (3, 4) and np.allclose(probabilities.sum(1), 1, atol=1e-5)
+
+
+def test_thesis_architecture_sizes():
+    model = build_fusion_model(34, 100, 4, "thesis")
+    names = {layer.name: layer for layer in model.layers}
+    assert names["audio_dense1"].units == 512 and names["audio_dense2"].units == 512
+    assert names["audio_dropout1"].rate == 0.5 and names["audio_blstm"].units == 128
+    assert names["fusion_dense"].units == 512 and names["emotion"].units == 4
+    assert PRESETS["thesis"].optimizer == "rmsprop" and PRESETS["thesis"].learning_rate == 1e-4
+    assert (PRESETS["thesis"].batch_size, PRESETS["thesis"].epochs) == (20, 100)
+    with pytest.raises(ValueError, match="Unknown model preset"):
+        get_config("huge")
+
+
+def test_padding_is_ignored_and_attention_respects_the_mask():
+    audio, text = inputs()
+    model = build_fusion_model(5, 20, 4, SMALL)
+    x = {"audio": audio, "text": text}
+    longer = {
+        "audio": np.concatenate([audio, np.zeros((3, 9, 5), "float32")], axis=1),
+        "text": np.concatenate([text, np.zeros((3, 4), "int32")], axis=1),
+    }
+    assert np.allclose(model.predict_on_batch(x), model.predict_on_batch(longer), atol=1e-6)
+    weights = attention_model(model).predict_on_batch(x)
+    audio_weights, text_weights = np.asarray(weights["audio"]), np.asarray(weights["text"])
+    assert np.allclose(audio_weights.sum(1), 1, atol=1e-5) and np.allclose(text_weights.sum(1), 1, atol=1e-5)
+    assert (audio_weights[0, 7:] == 0).all() and (text_weights[1, 2:] == 0).all()
+    assert (audio_weights[0, :7] > 0).all()
+
+
+def test_save_and_load_round_trip(tmp_path):
+    audio, text = inputs()
+    model = build_fusion_model(5, 20, 4, SMALL)
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    x = {"audio": audio, "text": text}
+    assert np.allclose(model.predict_on_batch(x), loaded.predict_on_batch(x), atol=1e-6)
+
+
+def test_training_reduces_the_loss():
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 10, 5)).astype("float32")
+    y = (x[:, :, 0].mean(1) > 0).astype(int)
+    model = build_audio_model(5, 2, SMALL)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+    history = model.fit(x, y, epochs=15, batch_size=16, verbose=0)
+    assert history.history["loss"][-1] < 0.6 * history.history["loss"][0]
+
+
+def test_late_fusion_and_config_round_trip():
+    a, t = np.array([[0.8, 0.2]]), np.array([[0.2, 0.8]])
+    assert np.allclose(late_fusion(a, t, 0.75), [[0.65, 0.35]])
+    with pytest.raises(ValueError, match="audio_weight"):
+        late_fusion(a, t, 1.5)
+    assert ModelConfig.from_dict(PRESETS["thesis"].to_dict()) == PRESETS["thesis"]
