@@ -148,7 +148,7 @@ class CVResult:
 def cross_validate(
     table: pd.DataFrame,
     modality: str,
-    folds: str = "session",
+    folds: str | list[Fold] = "session",
     labels: list[str] | None = None,
     config: str | models.ModelConfig | None = None,
     seed: int = 0,
@@ -198,8 +198,9 @@ def cross_validate(
         raise ValueError(f"The table has labels {unknown} outside labels={labels}")
     data = _Inputs(table, modality, config, progress)
     notes += data.notes
-    name = _result_name(table, modality, folds, config, seed, quick)
-    fingerprint = _fingerprint(table, labels, modality, folds, config, seed, quick)
+    protocol = folds if isinstance(folds, str) else "custom"
+    name = _result_name(table, modality, protocol, config, seed, quick)
+    fingerprint = _fingerprint(table, labels, modality, protocol, config, seed, quick)
     saved = build_dir() / "results" / f"{name}.json"
     if reuse and saved.is_file():
         earlier = CVResult.load(saved)
@@ -233,7 +234,7 @@ def cross_validate(
                 f"  {fold.name}: UA {fold_scores['ua']:.3f}, WA {fold_scores['wa']:.3f} ({epochs_run} epochs)"
             )
     result = CVResult(
-        name=name, modality=modality, protocol=folds, labels=labels,
+        name=name, modality=modality, protocol=protocol, labels=labels,
         config={**config.to_dict(), "seed": seed, "quick": quick},
         per_fold=pd.DataFrame(per_fold), predictions=pd.concat(predictions, ignore_index=True),
         histories=histories, validation=pd.concat(validations, ignore_index=True) if validations else None,
@@ -361,7 +362,11 @@ class TrainedModel:
 
 
 def baseline_cross_validate(
-    table: pd.DataFrame, modality: str, folds: str = "session", labels: list[str] | None = None, seed: int = 0
+    table: pd.DataFrame,
+    modality: str,
+    folds: str | list[Fold] = "session",
+    labels: list[str] | None = None,
+    seed: int = 0,
 ) -> CVResult:
     """The simple baselines on the same folds: MFCC statistics (audio) or TF-IDF (text), then logistic
     regression with balanced class weights. The networks are taught against these.
@@ -405,9 +410,11 @@ def baseline_cross_validate(
                          "n_test": len(fold.test),
                          **_named_recalls(fold_scores, labels)})  # fmt: skip
     kind = "mfcc_stats_logreg" if modality == "audio" else "tfidf_logreg"
-    name = f"{table.attrs.get('corpus', 'custom')}_{modality}_baseline_{kind}_{folds}_seed{seed}"
+    protocol = folds if isinstance(folds, str) else "custom"
+    name = f"{table.attrs.get('corpus', 'custom')}_{modality}_baseline_{kind}_{protocol}_seed{seed}"
     return CVResult(
-        name=name, modality=f"{modality}_baseline", protocol=folds, labels=labels, config={"baseline": kind},
+        name=name, modality=f"{modality}_baseline", protocol=protocol, labels=labels,
+        config={"baseline": kind},
         per_fold=pd.DataFrame(per_fold), predictions=pd.concat(predictions, ignore_index=True),
         corpus=table.attrs.get("corpus", "custom"), notes=notes,
     )  # fmt: skip

@@ -165,10 +165,11 @@ class AttentionPooling(layers.Layer):
         scores = ops.cast(scores, "float32")
         if mask is not None:
             scores = ops.where(mask, scores, ops.full_like(scores, -1e9))
-        weights = ops.softmax(scores, axis=-1)
+        # softmax over time, written out (keras warns on a length-1 axis, e.g. one-word transcripts)
+        weights = ops.exp(scores - ops.max(scores, axis=-1, keepdims=True))
         if mask is not None:
             weights = weights * ops.cast(mask, weights.dtype)
-            weights = weights / ops.maximum(ops.sum(weights, axis=-1, keepdims=True), 1e-9)
+        weights = weights / ops.maximum(ops.sum(weights, axis=-1, keepdims=True), 1e-9)
         pooled = ops.sum(ops.cast(inputs, "float32") * ops.expand_dims(weights, -1), axis=1)
         pooled = ops.cast(pooled, inputs.dtype)
         return (pooled, weights) if self.return_attention else pooled

@@ -83,8 +83,12 @@ def random_folds(table: pd.DataFrame, n_splits: int = 5, seed: int = 0) -> list[
     ]
 
 
-def make_folds(table: pd.DataFrame, protocol: str = "session", seed: int = 0) -> list[Fold]:
-    """Folds for ``protocol`` in ``"session"``, ``"thesis"``, ``"random"``."""
+def make_folds(table: pd.DataFrame, protocol: str | list[Fold] = "session", seed: int = 0) -> list[Fold]:
+    """Folds for ``protocol``: ``"session"``, ``"thesis"``, ``"random"``, or a list of ``Fold`` (kept)."""
+    if isinstance(protocol, list):
+        if not protocol or not all(isinstance(f, Fold) for f in protocol):
+            raise ValueError("a custom protocol is a non-empty list of Fold objects")
+        return protocol
     if protocol == "session":
         return session_folds(table)
     if protocol == "thesis":
