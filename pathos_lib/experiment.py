@@ -166,7 +166,7 @@ def cross_validate(
     ``folds``: "session" (leave one ``session`` group out), "thesis" (train 1-4, test 5) or "random"
     (speaker-dependent; warns). ``labels`` fixes the class order (default: sorted labels of the table).
     ``config``: a preset name ("default", "thesis") or a ``ModelConfig``. ``epochs`` overrides the
-    config.s; ``quick=True`` caps them at 20 (CI). Text-only runs never read ``wav_path``; audio-only
+    config's; ``quick=True`` caps them at 20 (CI). Text-only runs never read ``wav_path``; audio-only
     runs never read transcripts. ``reuse=True`` returns the saved result of an identical earlier run
     (same rows, labels, protocol, settings and seed) from ``build/results/`` instead of training again.
     Explained in 03_audio_model.
@@ -196,11 +196,10 @@ def cross_validate(
     unknown = sorted(set(table["label"]) - set(labels))
     if unknown:
         raise ValueError(f"The table has labels {unknown} outside labels={labels}")
-    data = _Inputs(table, modality, config, progress)
-    notes += data.notes
     protocol = folds if isinstance(folds, str) else "custom"
     name = _result_name(table, modality, protocol, config, seed, quick)
-    fingerprint = _fingerprint(table, labels, modality, protocol, config, seed, quick)
+    fold_key = folds if isinstance(folds, str) else [f.test.tolist() for f in folds]
+    fingerprint = _fingerprint(table, labels, modality, fold_key, config, seed, quick)
     saved = build_dir() / "results" / f"{name}.json"
     if reuse and saved.is_file():
         earlier = CVResult.load(saved)
@@ -208,6 +207,8 @@ def cross_validate(
             if progress:
                 print(f"reusing {saved} (same rows, labels, protocol, settings and seed)")
             return earlier
+    data = _Inputs(table, modality, config, progress)
+    notes += data.notes
     y = table["label"].map({label: i for i, label in enumerate(labels)}).to_numpy()
     models.set_precision(config.mixed_precision)
 

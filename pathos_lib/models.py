@@ -41,7 +41,7 @@ class ModelConfig:
     """Sizes and training settings of a network. ``PRESETS`` holds the named ones."""
 
     dense_units: tuple[int, ...] = (64,)
-    dropout: float = 0.2
+    dropout: float = 0.3
     lstm_units: int = 64
     fusion_units: int = 128
     embedding_dim: int = 64
@@ -59,6 +59,7 @@ class ModelConfig:
     tokenizer: str = "thesis"
     min_count: int = 1
     mixed_precision: bool = False  # float16 compute on GPU only
+    pooling_std: bool = False  # attention pooling also returns the weighted standard deviation
 
     def with_(self, **changes) -> ModelConfig:
         """A copy with some fields changed."""
@@ -144,10 +145,11 @@ class AttentionPooling(layers.Layer):
     (batch, time), for plots. Explained in 03_audio_model.
     """
 
-    def __init__(self, units: int = 64, return_attention: bool = False, **kwargs) -> None:
+    def __init__(self, units: int = 64, return_attention: bool = False, with_std: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.units = units
         self.return_attention = return_attention
+        self.with_std = with_std  # also return the attention-weighted standard deviation
         self.supports_masking = True
 
     def build(self, input_shape) -> None:
@@ -170,7 +172,11 @@ class AttentionPooling(layers.Layer):
         if mask is not None:
             weights = weights * ops.cast(mask, weights.dtype)
         weights = weights / ops.maximum(ops.sum(weights, axis=-1, keepdims=True), 1e-9)
-        pooled = ops.sum(ops.cast(inputs, "float32") * ops.expand_dims(weights, -1), axis=1)
+        values = ops.cast(inputs, "float32")
+        pooled = ops.sum(values * ops.expand_dims(weights, -1), axis=1)
+        if self.with_std:
+            variance = ops.sum(ops.square(values) * ops.expand_dims(weights, -1), axis=1) - ops.square(pooled)
+            pooled = ops.concatenate([pooled, ops.sqrt(ops.maximum(variance, 1e-6))], axis=-1)
         pooled = ops.cast(pooled, inputs.dtype)
         return (pooled, weights) if self.return_attention else pooled
 
@@ -178,11 +184,12 @@ class AttentionPooling(layers.Layer):
         return None
 
     def compute_output_shape(self, input_shape):
-        pooled = (input_shape[0], input_shape[-1])
+        pooled = (input_shape[0], input_shape[-1] * (2 if self.with_std else 1))
         return (pooled, (input_shape[0], input_shape[1])) if self.return_attention else pooled
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "units": self.units, "return_attention": self.return_attention}
+        return {**super().get_config(), "units": self.units, "return_attention": self.return_attention,
+                "with_std": self.with_std}  # fmt: skip
 
 
 @keras.saving.register_keras_serializable(package="pathos")
@@ -268,7 +275,7 @@ def _branch(x, config: ModelConfig, name: str):
         x = layers.Dropout(config.dropout, name=f"{name}_dropout{i + 1}")(x)
     x = MaskedBiLSTM(config.lstm_units, name=f"{name}_blstm")(x)
     x = layers.Dropout(config.dropout, name=f"{name}_blstm_dropout")(x)
-    return AttentionPooling(return_attention=True, name=f"{name}_attention")(x)
+    return AttentionPooling(return_attention=True, with_std=config.pooling_std, name=f"{name}_attention")(x)
 
 
 def _audio_input(n_features: int):
