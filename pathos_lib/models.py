@@ -145,7 +145,9 @@ class AttentionPooling(layers.Layer):
     (batch, time), for plots. Explained in 03_audio_model.
     """
 
-    def __init__(self, units: int = 64, return_attention: bool = False, with_std: bool = False, **kwargs) -> None:
+    def __init__(
+        self, units: int = 64, return_attention: bool = False, with_std: bool = False, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         self.units = units
         self.return_attention = return_attention
