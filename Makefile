@@ -24,7 +24,8 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## create .venv, install the pinned dependencies and register the `pathos` Jupyter kernel
 
-test: $(STAMP) ## run the tests (unit tests, then the notebooks in quick mode)
+test: $(STAMP) ## lint, then run the tests (unit tests and the notebooks in quick mode)
+	$(BIN)/ruff check pathos_lib tests notebooks $(wildcard benchmarks)
 	@$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5): failing" >&2; fi; \
 	exit $$rc
