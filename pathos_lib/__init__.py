@@ -7,11 +7,14 @@ One module per stage of the data's path:
 - ``splits``          leave-one-session-out, thesis and random folds
 - ``audio_features``  wav -> feature matrix (plus normalising and padding)
 - ``text_features``   transcript -> token ids (vocabulary, word vectors)
+- ``models``          the Keras 3 networks (torch backend): audio, text, fused, attention pooling
+- ``experiment``      cross-validation of networks and baselines, saved results and models
+- ``evaluation``      WA, UA, F1, confusion matrices and result figures
 - ``plots``           figures for looking at the data
 - ``widgets``         interactive browsers for the notebooks
 - ``records``         metrics recorded by notebooks and read back by tests
 
-Importing the package has no side effects.
+Importing the package has no side effects; importing ``pathos_lib.models`` selects Keras's torch backend.
 """
 
 __version__ = "0.1.0"
