@@ -316,31 +316,23 @@ class TrainedModel:
         self.vocabulary = Vocabulary.from_json(vocabulary) if vocabulary.is_file() else None
 
     def inputs(self, table: pd.DataFrame):
-        """Padded model inputs for the rows of ``table``, and the true length of each sequence."""
-        out, lengths = {}, {}
+        """Padded model inputs for the rows of ``table``, and the true length of each sequence.
+
+        The same preprocessing object as in training (``_Inputs``), with the saved normaliser and
+        vocabulary in place of fitted ones.
+        """
+        table = table.reset_index(drop=True)
+        data = _Inputs(table, self.modality, self.config, progress=False)
+        data.normaliser, data.vocabulary = self.normaliser, self.vocabulary
+        rows = np.arange(len(table))
+        data.prepare(rows)
+        ids = table["utt_id"].to_numpy()
+        lengths = {}
         if self.modality in ("audio", "fusion"):
-            feature = FeatureConfig(self.state["feature"]["kind"])
-            extracted = extract_corpus(table, feature, progress=False)
-            missing = sorted(set(table["utt_id"]) - set(extracted))
-            if missing:
-                raise ValueError(
-                    f"No audio features for {missing[:5]}: {list(extracted.failed.values())[:3]}"
-                )
-            raw = {
-                u: _pool(np.asarray(extracted[u]), self.state["feature"]["pool_frames"])
-                for u in table["utt_id"]
-            }
-            ids = list(table["utt_id"])
-            if self.normaliser is not None:
-                raw = self.normaliser.transform(raw, ids, list(table["speaker"]))
-            arrays = [raw[u][: self.config.max_frames] for u in ids]
-            out["audio"], lengths["audio"] = pad_sequences(arrays)[0], [len(a) for a in arrays]
+            lengths["audio"] = [min(len(data.audio[u]), self.config.max_frames) for u in ids]
         if self.modality in ("text", "fusion"):
-            sequences = [np.array(self.vocabulary.encode(t), dtype=np.int32)[: self.config.max_tokens]
-                         for t in table["transcript"]]  # fmt: skip
-            out["text"] = pad_sequences(sequences, value=0, dtype="int32")[0]
-            lengths["text"] = [len(s) for s in sequences]
-        return (out if self.modality == "fusion" else next(iter(out.values()))), lengths
+            lengths["text"] = [min(len(data.text[u]), self.config.max_tokens) for u in ids]
+        return data.inputs(rows), lengths
 
     def probabilities(self, table: pd.DataFrame) -> pd.DataFrame:
         """Class probabilities, one row per utterance."""
@@ -440,6 +432,12 @@ class _Inputs:
         if modality in ("audio", "fusion"):
             self.feature = FeatureConfig(config.audio_feature)
             extracted = extract_corpus(table, self.feature, progress=progress)
+            if extracted.failed:
+                listed = "; ".join(list(extracted.failed.values())[:5])
+                raise ValueError(
+                    f"{len(extracted.failed)} audio file(s) could not be read ({listed}); remove those rows "
+                    "from the table (or fix the files) before training"
+                )
             self.raw = {u: _pool(np.asarray(extracted[u]), config.pool_frames) for u in table["utt_id"]}
 
     def fit(self, rows: np.ndarray) -> None:

@@ -120,6 +120,18 @@ def test_missing_inputs_are_reported_not_silently_dropped(table):
         cross_validate(table, "text", labels=["ang", "hap"], config=TINY)
 
 
+def test_unreadable_wav_is_a_clear_error(table, tmp_path):
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF....WAVEfmt not audio")
+    damaged = table.copy()
+    damaged.loc[damaged.index[0], "wav_path"] = str(broken)
+    with (
+        pytest.warns(UserWarning),
+        pytest.raises(ValueError, match=r"1 audio file\(s\) could not be read.*broken.wav"),
+    ):
+        cross_validate(damaged, "audio", folds="thesis", config=TINY, progress=False, save=False)
+
+
 def test_baselines_run_on_the_same_folds(table):
     audio = baseline_cross_validate(table, "audio")
     text = baseline_cross_validate(table, "text")
