@@ -16,6 +16,7 @@ import json
 import re
 import warnings
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -360,9 +361,13 @@ def baseline_cross_validate(
     folds: str | list[Fold] = "session",
     labels: list[str] | None = None,
     seed: int = 0,
+    tokenizer: str | None = None,
 ) -> CVResult:
     """The simple baselines on the same folds: MFCC statistics (audio) or TF-IDF (text), then logistic
     regression with balanced class weights. The networks are taught against these.
+
+    The TF-IDF baseline reads the same tokens as the default text network (``tokenizer`` overrides it,
+    e.g. ``"thesis"`` to match the thesis preset): word unigrams and bigrams.
 
     Explained in 03_audio_model (audio) and 04_text_model (text).
     """
@@ -389,8 +394,9 @@ def baseline_cross_validate(
             )
         else:
             vectoriser = TfidfVectorizer(
-                tokenizer=tokenize, token_pattern=None, lowercase=False, ngram_range=(1, 2)
-            )
+                tokenizer=partial(tokenize, method=tokenizer or models.PRESETS["default"].tokenizer),
+                token_pattern=None, lowercase=False, ngram_range=(1, 2),
+            )  # fmt: skip
             model = make_pipeline(
                 vectoriser, LogisticRegression(max_iter=3000, class_weight="balanced", C=5.0)
             )

@@ -41,6 +41,7 @@ class ModelConfig:
     """Sizes and training settings of a network. ``PRESETS`` holds the named ones."""
 
     dense_units: tuple[int, ...] = (64,)
+    text_dense_units: tuple[int, ...] | None = ()  # None = the same as dense_units
     dropout: float = 0.3
     lstm_units: int = 64
     fusion_units: int = 128
@@ -56,7 +57,7 @@ class ModelConfig:
     normalisation: str = "speaker"  # "speaker" (z-score per speaker), "global" or "none"
     max_frames: int = 400  # after pooling
     max_tokens: int = 60
-    tokenizer: str = "thesis"
+    tokenizer: str = "wordpunct"
     min_count: int = 1
     mixed_precision: bool = False  # float16 compute on GPU only
     pooling_std: bool = False  # attention pooling also returns the weighted standard deviation
@@ -74,17 +75,21 @@ class ModelConfig:
         """Inverse of ``to_dict``."""
         values = dict(values)
         values["dense_units"] = tuple(values["dense_units"])
+        if values.get("text_dense_units") is not None:
+            values["text_dense_units"] = tuple(values["text_dense_units"])
         return cls(**values)
 
 
 PRESETS: dict[str, ModelConfig] = {
     # PATHOS defaults: smaller layers, per-speaker normalised MFCC pooled to 80 ms, Adam, class weights,
-    # early stopping on validation speakers. Chosen on real speech (EmoDB) and transcripts (MELD).
+    # early stopping on validation speakers; words and punctuation (wordpunct tokens) go from the
+    # embedding straight into the BLSTM. Chosen on real speech (EmoDB) and transcripts (MELD).
     "default": ModelConfig(),
     # The thesis as published: 34 features on 100 ms steps, no normalisation, Dense 512 x 2, BLSTM 128,
     # dropout 0.5, RMSprop 1e-4, batch 20, 100 epochs, no class weights, the last epoch kept.
     "thesis": ModelConfig(
         dense_units=(512, 512),
+        text_dense_units=None,
         dropout=0.5,
         lstm_units=128,
         fusion_units=512,
@@ -99,6 +104,7 @@ PRESETS: dict[str, ModelConfig] = {
         pool_frames=1,
         normalisation="none",
         max_frames=400,
+        tokenizer="thesis",
     ),  # fmt: skip
 }
 
@@ -272,7 +278,10 @@ def _forget_bias_one(shape, dtype=None):
 
 def _branch(x, config: ModelConfig, name: str):
     """Dense -> Dropout (x len(dense_units)) -> BiLSTM -> attention pooling; returns (pooled, weights)."""
-    for i, units in enumerate(config.dense_units):
+    dense_units = config.dense_units
+    if name == "text" and config.text_dense_units is not None:
+        dense_units = config.text_dense_units
+    for i, units in enumerate(dense_units):
         x = layers.Dense(units, activation="relu", name=f"{name}_dense{i + 1}")(x)
         x = layers.Dropout(config.dropout, name=f"{name}_dropout{i + 1}")(x)
     x = MaskedBiLSTM(config.lstm_units, name=f"{name}_blstm")(x)

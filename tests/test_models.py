@@ -114,3 +114,15 @@ def test_late_fusion_and_config_round_trip():
     with pytest.raises(ValueError, match="audio_weight"):
         late_fusion(a, t, 1.5)
     assert ModelConfig.from_dict(PRESETS["thesis"].to_dict()) == PRESETS["thesis"]
+
+
+def test_text_dense_units_shape_the_text_branch_only():
+    no_dense = SMALL.with_(text_dense_units=())
+    text_layers = [layer.name for layer in build_text_model(50, 4, no_dense).layers]
+    assert not any(name.startswith("text_dense") for name in text_layers)
+    fused_layers = [layer.name for layer in build_fusion_model(5, 50, 4, no_dense).layers]
+    assert "audio_dense1" in fused_layers and not any(name.startswith("text_dense") for name in fused_layers)
+    same = [layer.name for layer in build_text_model(50, 4, SMALL.with_(text_dense_units=None)).layers]
+    assert "text_dense1" in same
+    assert ModelConfig.from_dict(SMALL.with_(text_dense_units=(8,)).to_dict()).text_dense_units == (8,)
+    assert PRESETS["thesis"].text_dense_units is None and PRESETS["thesis"].tokenizer == "thesis"

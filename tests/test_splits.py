@@ -70,3 +70,21 @@ def test_validation_split_keeps_speakers_apart(table):
     speakers = table["speaker"].to_numpy()
     assert len(validation) > 0 and not set(speakers[fit]) & set(speakers[validation])
     assert sorted(np.concatenate([fit, validation]).tolist()) == sorted(fold.train.tolist())
+
+
+def test_validation_split_counts_utterances_not_speakers():
+    """A few speakers holding most rows (TV dialogue) must not leave a validation set of a handful of rows."""
+    speakers = ["main1"] * 400 + ["main2"] * 400 + ["main3"] * 400 + [f"extra{i}" for i in range(300)]
+    table = pd.DataFrame({"speaker": speakers})
+    train = np.arange(len(table))
+    for seed in range(5):
+        fit, validation = validation_split(table, train, fraction=0.15, seed=seed)
+        assert 0.1 <= len(validation) / len(train) <= 0.3, (seed, len(validation))
+        assert not set(table["speaker"][fit]) & set(table["speaker"][validation])
+        assert len(fit) + len(validation) == len(train)
+
+
+def test_validation_split_needs_two_speakers():
+    table = pd.DataFrame({"speaker": ["only"] * 10})
+    with pytest.raises(ValueError, match="at least two training speakers"):
+        validation_split(table, np.arange(10))
