@@ -298,13 +298,28 @@ def thesis34_per_frame(audio: np.ndarray, config: FeatureConfig | None = None) -
 # Normalisation and padding
 
 
+def average_frames(array: np.ndarray, size: int) -> np.ndarray:
+    """Average every ``size`` consecutive frames (the last, shorter group included), as float32.
+
+    The default networks read MFCCs averaged over 8 frames (80 ms steps). Explained in 03_audio_model.
+    """
+    if size <= 1:
+        return array.astype(np.float32)
+    n = len(array)
+    groups = -(-n // size)
+    padded = np.concatenate([array, np.repeat(array[-1:], groups * size - n, axis=0)])
+    return padded.reshape(groups, size, -1).mean(axis=1).astype(np.float32)
+
+
 class Normaliser:
     """Per-column z-score, fitted on training utterances only, then applied to any utterances.
 
     ``per_speaker=True`` standardises each speaker by their own statistics: speakers seen in ``fit`` use
     their training statistics; a new (test) speaker uses statistics of their own frames among those being
-    transformed (no labels involved: the usual speaker normalisation). Global statistics from the training
-    rows are the fallback. Explained in 02_feature_extraction.
+    transformed (no labels involved: the usual speaker normalisation), or, with ``new_speakers="global"``,
+    the global training statistics (for a single utterance, too little to estimate a voice from).
+    ``add_speaker`` registers a new speaker from unlabelled recordings of their voice.
+    Explained in 02_feature_extraction.
     """
 
     def __init__(self, per_speaker: bool = False) -> None:
@@ -327,22 +342,43 @@ class Normaliser:
         return self
 
     def transform(
-        self, features: Mapping[str, np.ndarray], utt_ids: list[str], speakers: list[str] | None = None
+        self,
+        features: Mapping[str, np.ndarray],
+        utt_ids: list[str],
+        speakers: list[str] | None = None,
+        new_speakers: str = "own",
     ) -> dict[str, np.ndarray]:
-        """Standardised copies of the given utterances' features (float32)."""
+        """Standardised copies of the given utterances' features (float32).
+
+        ``new_speakers`` (per-speaker only): "own" (statistics of their frames among those given) or
+        "global" (the training statistics).
+        """
         if self.mean is None:
             raise RuntimeError("Normaliser.transform called before fit")
+        if new_speakers not in ("own", "global"):
+            raise ValueError(f"new_speakers must be 'own' or 'global', got {new_speakers!r}")
         stats = {}
         if self.per_speaker:
             speakers = _need(speakers, utt_ids)
             new = [(u, s) for u, s in zip(utt_ids, speakers, strict=True) if s not in self.speaker_stats]
-            stats = self._stats_by_speaker(features, [u for u, _ in new], [s for _, s in new])
+            if new_speakers == "own":
+                stats = self._stats_by_speaker(features, [u for u, _ in new], [s for _, s in new])
+            else:
+                stats = {s: (self.mean, self.std) for _, s in new}
             stats.update(self.speaker_stats)
         out = {}
         for i, utt_id in enumerate(utt_ids):
             mean, std = stats[speakers[i]] if self.per_speaker else (self.mean, self.std)
             out[utt_id] = ((features[utt_id] - mean) / std).astype(np.float32)
         return out
+
+    def add_speaker(self, speaker: str, arrays: list[np.ndarray]) -> None:
+        """Use the statistics of ``arrays`` (recordings of ``speaker``, no labels needed) for ``speaker``."""
+        if not self.per_speaker:
+            raise ValueError("add_speaker needs a per-speaker normaliser")
+        if not arrays:
+            raise ValueError(f"add_speaker({speaker!r}) needs at least one recording")
+        self.speaker_stats[speaker] = _column_stats(arrays)
 
     def save(self, path: str | os.PathLike) -> None:
         """Store the fitted statistics in a plain ``.npz`` file."""

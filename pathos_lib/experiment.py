@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -23,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import models  # selects the torch backend before keras is imported
-from .audio_features import FeatureConfig, Normaliser, extract_corpus, pad_sequences
+from .audio_features import FeatureConfig, Normaliser, average_frames, extract_corpus, pad_sequences
 from .corpus import check_table
 from .evaluation import confusion, scores
 from .paths import build_dir
@@ -297,7 +298,8 @@ class TrainedModel:
 
     ``probabilities(table)`` and ``attention(table)`` take rows with the corpus schema; audio rows are
     read, pooled and normalised exactly as in training (per-speaker statistics, where used, come from the
-    rows given). Explained in 05_fusion.
+    rows given; ``new_speakers="global"`` uses the training statistics instead). ``features`` (utt_id ->
+    unpooled feature frames) replaces reading ``wav_path``. Explained in 05_fusion.
     """
 
     def __init__(self, folder: str | Path) -> None:
@@ -316,15 +318,21 @@ class TrainedModel:
         vocabulary = folder / "vocabulary.json"
         self.vocabulary = Vocabulary.from_json(vocabulary) if vocabulary.is_file() else None
 
-    def inputs(self, table: pd.DataFrame):
+    def inputs(
+        self,
+        table: pd.DataFrame,
+        features: Mapping[str, np.ndarray] | None = None,
+        new_speakers: str = "own",
+    ):
         """Padded model inputs for the rows of ``table``, and the true length of each sequence.
 
         The same preprocessing object as in training (``_Inputs``), with the saved normaliser and
         vocabulary in place of fitted ones.
         """
         table = table.reset_index(drop=True)
-        data = _Inputs(table, self.modality, self.config, progress=False)
+        data = _Inputs(table, self.modality, self.config, progress=False, features=features)
         data.normaliser, data.vocabulary = self.normaliser, self.vocabulary
+        data.new_speakers = new_speakers
         rows = np.arange(len(table))
         data.prepare(rows)
         ids = table["utt_id"].to_numpy()
@@ -335,20 +343,51 @@ class TrainedModel:
             lengths["text"] = [min(len(data.text[u]), self.config.max_tokens) for u in ids]
         return data.inputs(rows), lengths
 
-    def probabilities(self, table: pd.DataFrame) -> pd.DataFrame:
+    def probabilities(
+        self,
+        table: pd.DataFrame,
+        features: Mapping[str, np.ndarray] | None = None,
+        new_speakers: str = "own",
+    ) -> pd.DataFrame:
         """Class probabilities, one row per utterance."""
-        inputs, _ = self.inputs(table)
+        inputs, _ = self.inputs(table, features, new_speakers)
         probabilities = self.model.predict_on_batch(inputs)
         return pd.DataFrame(np.asarray(probabilities), index=table["utt_id"].to_numpy(), columns=self.labels)
 
-    def attention(self, table: pd.DataFrame) -> dict[str, list[np.ndarray]]:
+    def attention(
+        self,
+        table: pd.DataFrame,
+        features: Mapping[str, np.ndarray] | None = None,
+        new_speakers: str = "own",
+    ) -> dict[str, list[np.ndarray]]:
         """Attention weights of each branch for each row, trimmed to the row's true length."""
-        inputs, lengths = self.inputs(table)
+        inputs, lengths = self.inputs(table, features, new_speakers)
         weights = models.attention_model(self.model).predict_on_batch(inputs)
         return {
             branch: [np.asarray(weights[branch])[i, :n] for i, n in enumerate(lengths[branch])]
             for branch in weights
         }
+
+
+def model_folder(result: CVResult, fold: str | None = None) -> Path:
+    """Where ``cross_validate`` saved the network of ``fold`` (default: the result's only fold).
+
+    Explained in 05_fusion.
+    """
+    folds = list(result.per_fold["fold"])
+    if fold is None:
+        if len(folds) != 1:
+            raise ValueError(f"{result.name} has {len(folds)} folds ({', '.join(folds)}); say which one")
+        fold = folds[0]
+    if fold not in folds:
+        raise ValueError(f"{result.name} has no fold {fold!r}; its folds: {', '.join(folds)}")
+    folder = build_dir() / "models" / result.name / _slug(fold)
+    if not (folder / "model.keras").is_file():
+        raise FileNotFoundError(
+            f"No saved network at {folder}: was {result.name} run with save_models=False, or in another "
+            "build folder?"
+        )
+    return folder
 
 
 # ----------------------------------------------------------------------------------------------
@@ -427,7 +466,12 @@ class _Inputs:
     """Per-utterance inputs of a modality, and the per-fold fitting of their preprocessing."""
 
     def __init__(
-        self, table: pd.DataFrame, modality: str, config: models.ModelConfig, progress: bool
+        self,
+        table: pd.DataFrame,
+        modality: str,
+        config: models.ModelConfig,
+        progress: bool,
+        features: Mapping[str, np.ndarray] | None = None,
     ) -> None:
         self.table, self.modality, self.config = table, modality, config
         self.notes: list[str] = []
@@ -435,16 +479,23 @@ class _Inputs:
         self.text: dict[str, np.ndarray] = {}
         self.normaliser: Normaliser | None = None
         self.vocabulary: Vocabulary | None = None
+        self.new_speakers = "own"  # how the normaliser treats speakers it was not fitted on
         if modality in ("audio", "fusion"):
             self.feature = FeatureConfig(config.audio_feature)
-            extracted = extract_corpus(table, self.feature, progress=progress)
-            if extracted.failed:
-                listed = "; ".join(list(extracted.failed.values())[:5])
-                raise ValueError(
-                    f"{len(extracted.failed)} audio file(s) could not be read ({listed}); remove those rows "
-                    "from the table (or fix the files) before training"
-                )
-            self.raw = {u: _pool(np.asarray(extracted[u]), config.pool_frames) for u in table["utt_id"]}
+            if features is None:  # else computed by the caller (e.g. from samples, not a file)
+                features = self._extract(progress)
+            ids = table["utt_id"]
+            self.raw = {u: average_frames(np.asarray(features[u]), config.pool_frames) for u in ids}
+
+    def _extract(self, progress: bool):
+        extracted = extract_corpus(self.table, self.feature, progress=progress)
+        if extracted.failed:
+            listed = "; ".join(list(extracted.failed.values())[:5])
+            raise ValueError(
+                f"{len(extracted.failed)} audio file(s) could not be read ({listed}); remove those rows "
+                "from the table (or fix the files) before training"
+            )
+        return extracted
 
     def fit(self, rows: np.ndarray) -> None:
         """Fit the normaliser / vocabulary on ``rows`` (training rows of a fold) only."""
@@ -470,7 +521,7 @@ class _Inputs:
                 self.audio.update({u: self.raw[u] for u in ids})
             else:
                 speakers = list(self.table["speaker"].to_numpy()[rows])
-                self.audio.update(self.normaliser.transform(self.raw, list(ids), speakers))
+                self.audio.update(self.normaliser.transform(self.raw, list(ids), speakers, self.new_speakers))
         if self.modality in ("text", "fusion"):
             texts = self.table["transcript"].to_numpy()[rows]
             self.text.update(
@@ -606,16 +657,6 @@ def _predict(model, data: _Inputs, rows: np.ndarray, batch_size: int = 64) -> np
         chosen = order[start : start + batch_size]
         out[chosen] = model.predict_on_batch(data.inputs(rows[chosen]))
     return out
-
-
-def _pool(array: np.ndarray, size: int) -> np.ndarray:
-    """Average every ``size`` consecutive frames (the last, shorter group included)."""
-    if size <= 1:
-        return array.astype(np.float32)
-    n = len(array)
-    groups = -(-n // size)
-    padded = np.concatenate([array, np.repeat(array[-1:], groups * size - n, axis=0)])
-    return padded.reshape(groups, size, -1).mean(axis=1).astype(np.float32)
 
 
 def _usable_rows(table: pd.DataFrame, modality: str) -> tuple[pd.DataFrame, list[str]]:

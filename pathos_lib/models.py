@@ -377,7 +377,7 @@ def attention_model(model: keras.Model) -> keras.Model:
         outputs[name] = layer.output[1]
     if not outputs:
         raise ValueError(f"{model.name} has no attention layers")
-    return keras.Model(model.inputs, outputs)
+    return keras.Model(model.input, outputs)
 
 
 def late_fusion(

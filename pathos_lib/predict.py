@@ -1,0 +1,290 @@
+"""Try the trained networks on a new utterance: a wav (or samples) and its transcript -> probabilities.
+
+``Predictor.load(model_dir)`` reads the networks saved by ``cross_validate`` under ``build/models/`` (one
+model folder, or a folder holding at most one audio, one text and one fused model, such as the
+``build/models/try_it`` folder notebook 07 writes); ``predict(audio, transcript)`` returns each network's
+class probabilities and its attention weights over frames and words.
+
+Audio is normalised as in training: a speaker registered with ``add_speaker`` (a few unlabelled recordings
+of their voice) uses their own statistics; anyone else gets the global training statistics, and the
+prediction says so.
+
+Command line::
+
+    python -m pathos_lib.predict MODEL_DIR FILE.wav "the transcript"
+
+prints a table of probabilities per model; a missing or unreadable file is a clear error (exit 1); an
+empty transcript runs the audio network only and says which networks it could not use.
+Explained in 07_try_it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .audio_features import (
+    SAMPLE_RATE,
+    FeatureConfig,
+    average_frames,
+    compute_features,
+    extract_corpus,
+    load_audio,
+)
+from .experiment import CVResult, TrainedModel, model_folder
+from .text_features import tokenize
+
+MODEL_ORDER = ("audio", "text", "fusion")
+NEW_SPEAKER = "<new speaker>"
+
+
+@dataclass
+class Prediction:
+    """What the networks say about one utterance.
+
+    ``probabilities``: one row per network used (audio, text, fusion), one column per class.
+    ``attention``: network -> branch ("audio" or "text") -> a frame with ``time_s`` (the middle of each
+    network step) or ``word`` and ``known`` (in the training vocabulary), and ``weight`` (summing to 1).
+    ``skipped``: network -> why it was not used (no audio, an empty transcript).
+    Explained in 07_try_it.
+    """
+
+    probabilities: pd.DataFrame
+    attention: dict[str, dict[str, pd.DataFrame]]
+    skipped: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    duration_s: float | None = None
+    transcript: str = ""
+
+    @property
+    def predicted(self) -> dict[str, str]:
+        """The most probable class of each network used."""
+        return self.probabilities.idxmax(axis=1).to_dict()
+
+    def table(self) -> str:
+        """A small plain-text table: probabilities per network, the predicted class, what was skipped."""
+        if self.probabilities.empty:
+            lines = ["no network could be used"]
+        else:
+            shown = self.probabilities.copy()
+            shown["predicted"] = pd.Series(self.predicted)
+            lines = shown.to_string(float_format=lambda p: f"{p:.3f}").splitlines()
+        lines += [f"not used: {name} ({why})" for name, why in self.skipped.items()]
+        lines += [f"note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+
+def as_waveform(audio: str | Path | tuple[np.ndarray, int]) -> np.ndarray:
+    """A wav path or a ``(samples, sample_rate)`` pair as float32 mono at 16 kHz.
+
+    Stereo (either axis order) is averaged, integer samples are scaled to [-1, 1], any sample rate is
+    resampled. Raises ``ValueError`` for an unreadable file, an empty signal or a bad sample rate.
+    Explained in 07_try_it.
+    """
+    if isinstance(audio, (str, Path)):
+        if not Path(audio).is_file():
+            raise FileNotFoundError(f"No audio file at {audio}")
+        return load_audio(audio)
+    if not (isinstance(audio, tuple) and len(audio) == 2):
+        raise TypeError("audio must be a wav path or a (samples, sample_rate) pair")
+    samples, rate = np.asarray(audio[0]), audio[1]
+    if not isinstance(rate, (int, np.integer)) or rate <= 0:
+        raise ValueError(f"sample_rate must be a positive integer, got {rate!r}")
+    if np.issubdtype(samples.dtype, np.integer):
+        samples = samples / float(np.iinfo(samples.dtype).max)
+    samples = samples.astype(np.float32)
+    if samples.ndim == 2:  # channels on the shorter axis, whichever it is
+        samples = samples.mean(axis=0 if samples.shape[0] < samples.shape[1] else 1)
+    if samples.ndim != 1 or samples.size == 0:
+        raise ValueError(f"audio samples must be a non-empty 1-D or 2-D array, got shape {samples.shape}")
+    if not np.all(np.isfinite(samples)):
+        raise ValueError("audio samples contain NaN or infinite values")
+    if rate != SAMPLE_RATE:
+        import librosa
+
+        samples = librosa.resample(samples, orig_sr=int(rate), target_sr=SAMPLE_RATE)
+    return np.ascontiguousarray(samples, dtype=np.float32)
+
+
+class Predictor:
+    """Trained audio / text / fused networks, ready for new utterances.
+
+    Explained in 07_try_it.
+    """
+
+    def __init__(self, networks: dict[str, TrainedModel]) -> None:
+        if not networks:
+            raise ValueError("A Predictor needs at least one trained network")
+        self.networks = {name: networks[name] for name in MODEL_ORDER if name in networks}
+        labels = {tuple(model.labels) for model in self.networks.values()}
+        if len(labels) > 1:
+            raise ValueError(f"The networks were trained on different classes: {sorted(labels)}")
+        self.labels = list(labels.pop())
+
+    @classmethod
+    def load(cls, model_dir: str | Path) -> Predictor:
+        """The networks in ``model_dir``: one model folder, or a folder with at most one per modality."""
+        model_dir = Path(model_dir)
+        if not model_dir.is_dir():
+            raise FileNotFoundError(
+                f"No model folder at {model_dir}; `make notebooks` writes build/models/try_it (notebook 07)"
+            )
+        found: dict[str, list[Path]] = {}
+        for marker in sorted(model_dir.rglob("preprocessing.json")):
+            modality = json.loads(marker.read_text())["modality"]
+            found.setdefault(modality, []).append(marker.parent)
+        if not found:
+            raise FileNotFoundError(
+                f"No trained model under {model_dir} (expected model.keras and preprocessing.json, as "
+                "cross_validate saves them under build/models/)"
+            )
+        several = {m: folders for m, folders in found.items() if len(folders) > 1}
+        if several:
+            listed = "; ".join(f"{m}: {', '.join(map(str, folders[:3]))}" for m, folders in several.items())
+            raise ValueError(
+                f"{model_dir} holds several models of one kind ({listed}); point to one model folder, or "
+                "to a folder with at most one audio, text and fused model (see Predictor.save)"
+            )
+        return cls({modality: TrainedModel(folders[0]) for modality, folders in found.items()})
+
+    def add_speaker(self, speaker: str, wav_paths: list[str | Path]) -> None:
+        """Normalise ``speaker``'s audio with statistics of these recordings of their voice (no labels).
+
+        The networks were trained on per-speaker normalised features; a few utterances of a new voice
+        (ideally a minute or more) bring its input close to what the networks saw in training.
+        """
+        table = pd.DataFrame({"utt_id": [f"{speaker}/{i}" for i in range(len(wav_paths))],
+                              "wav_path": [str(p) for p in wav_paths]})  # fmt: skip
+        for network in self.networks.values():
+            if network.normaliser is None or not network.normaliser.per_speaker:
+                continue
+            extracted = extract_corpus(table, FeatureConfig(network.config.audio_feature), progress=False)
+            if extracted.failed or extracted.missing_wav:
+                problems = list(extracted.failed.values())[:3] + extracted.missing_wav[:3]
+                raise ValueError(f"Cannot read recordings of {speaker!r}: {'; '.join(problems)}")
+            step = network.config.pool_frames
+            pooled = [average_frames(np.asarray(extracted[u]), step) for u in table["utt_id"]]
+            network.normaliser.add_speaker(speaker, pooled)
+
+    @classmethod
+    def from_results(cls, results: list[CVResult], fold: str | None = None) -> Predictor:
+        """The networks saved by ``cross_validate`` runs for one fold (default: their only fold)."""
+        return cls({result.modality: TrainedModel(model_folder(result, fold)) for result in results})
+
+    def save(self, folder: str | Path) -> Path:
+        """Copy the networks into ``folder/<modality>/`` (replacing what was there); returns ``folder``."""
+        folder = Path(folder)
+        for name, model in self.networks.items():
+            target = folder / name
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.copytree(model.folder, target)
+        return folder
+
+    def predict(
+        self,
+        audio: str | Path | tuple[np.ndarray, int] | None = None,
+        transcript: str | None = None,
+        speaker: str | None = None,
+    ) -> Prediction:
+        """Probabilities and attention of every network that can use the inputs given.
+
+        ``audio``: a wav path or ``(samples, sample_rate)``; None skips the audio and fused networks. An
+        empty transcript skips the text and fused networks. ``speaker``: a training speaker's id, or one
+        given to ``add_speaker``, uses that speaker's normalisation statistics; otherwise the global
+        training statistics are used (one utterance is too little to estimate a new voice from).
+        """
+        waveform = None if audio is None else as_waveform(audio)
+        transcript = "" if transcript is None else str(transcript)
+        table = pd.DataFrame({"utt_id": ["input"], "session": [0], "speaker": [speaker or NEW_SPEAKER],
+                              "label": [self.labels[0]], "transcript": [transcript],
+                              "wav_path": [None]})  # fmt: skip
+        rows, attention, skipped, notes = {}, {}, {}, []
+        features: dict[str, np.ndarray] = {}
+        for name, network in self.networks.items():
+            uses_audio, uses_text = name in ("audio", "fusion"), name in ("text", "fusion")
+            words = tokenize(transcript, network.config.tokenizer)
+            if uses_audio and waveform is None:
+                skipped[name] = "no audio given"
+                continue
+            if uses_text and not words:
+                empty = not transcript.strip()
+                skipped[name] = "the transcript is empty" if empty else "no words in the transcript"
+                continue
+            given = None
+            if uses_audio:
+                kind = network.config.audio_feature
+                if kind not in features:
+                    features[kind] = compute_features(waveform, FeatureConfig(kind))
+                    if len(features[kind]) == 0:
+                        raise ValueError(f"The audio ({len(waveform)} samples) is shorter than one frame")
+                given = {"input": features[kind]}
+            rows[name] = network.probabilities(table, given, new_speakers="global").iloc[0]
+            weights = {b: w[0] for b, w in network.attention(table, given, new_speakers="global").items()}
+            attention[name] = {}
+            if "audio" in weights:
+                step = FeatureConfig(network.config.audio_feature).hop_s * max(network.config.pool_frames, 1)
+                times = (np.arange(len(weights["audio"])) + 0.5) * step
+                attention[name]["audio"] = pd.DataFrame({"time_s": times, "weight": weights["audio"]})
+            if "text" in weights:
+                shown = words[: len(weights["text"])]
+                known = [word in network.vocabulary.index for word in shown]
+                attention[name]["text"] = pd.DataFrame(
+                    {"word": shown, "known": known, "weight": weights["text"]}
+                )
+            if uses_audio and network.normaliser is not None and network.normaliser.per_speaker:
+                if (speaker or NEW_SPEAKER) not in network.normaliser.speaker_stats:
+                    notes.append(
+                        "unknown speaker: audio normalised with the global training statistics "
+                        "(Predictor.add_speaker gives better estimates)"
+                    )
+        probabilities = pd.DataFrame.from_dict(rows, orient="index", columns=self.labels)
+        return Prediction(
+            probabilities=probabilities, attention=attention, skipped=skipped, notes=sorted(set(notes)),
+            duration_s=None if waveform is None else len(waveform) / SAMPLE_RATE, transcript=transcript,
+        )  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m pathos_lib.predict MODEL_DIR FILE.wav "transcript"``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m pathos_lib.predict",
+        description="Emotion probabilities of one utterance from the trained PATHOS networks.",
+    )
+    parser.add_argument("model_dir", type=Path, help="e.g. build/models/try_it (written by make notebooks)")
+    parser.add_argument("wav", type=Path, help="the utterance's audio (any sample rate, mono or stereo)")
+    parser.add_argument("transcript", nargs="?", default="", help="what is said (may be empty)")
+    parser.add_argument("--speaker", default=None, help="a training speaker's id, to use their statistics")
+    parser.add_argument(
+        "--voice",
+        type=Path,
+        nargs="+",
+        default=[],
+        help="other recordings of the same speaker (no labels), to normalise their voice",
+    )
+    args = parser.parse_args(argv)
+    try:
+        if not args.wav.is_file():
+            raise FileNotFoundError(f"No audio file at {args.wav}")
+        predictor = Predictor.load(args.model_dir)
+        if args.voice:
+            predictor.add_speaker("voice", args.voice)
+        speaker = "voice" if args.voice else args.speaker
+        prediction = predictor.predict(args.wav, args.transcript, speaker=speaker)
+    except (FileNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f'{args.wav} ({prediction.duration_s:.2f} s) "{args.transcript}"')
+    print(prediction.table())
+    return 0 if not prediction.probabilities.empty else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

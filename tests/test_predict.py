@@ -1,0 +1,179 @@
+"""Prediction on new utterances: Predictor load/save, inputs of any shape, skips, errors, command line."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from pathos_lib.audio_features import load_audio
+from pathos_lib.corpus import load_iemocap
+from pathos_lib.experiment import TrainedModel, cross_validate, model_folder
+from pathos_lib.models import ModelConfig
+from pathos_lib.predict import Predictor, as_waveform, main
+
+TINY = ModelConfig(dense_units=(16,), lstm_units=8, fusion_units=16, embedding_dim=8, epochs=3, patience=0)
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("predict")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATHOS_BUILD", str(folder / "build"))
+        patch.setenv("PATHOS_DATA", str(folder / "data"))
+        yield folder
+
+
+@pytest.fixture(scope="module")
+def table(synthetic_root):
+    table = load_iemocap(synthetic_root)
+    table.attrs = {"corpus": "synthetic-test"}
+    return table
+
+
+@pytest.fixture(scope="module")
+def results(build, table):
+    return [
+        cross_validate(table, modality, folds="thesis", config=TINY, progress=False)
+        for modality in ("audio", "text", "fusion")
+    ]
+
+
+@pytest.fixture(scope="module")
+def model_dir(results, build):
+    return Predictor.from_results(results).save(build / "try_it")
+
+
+@pytest.fixture(scope="module")
+def predictor(model_dir):
+    return Predictor.load(model_dir)
+
+
+def test_saved_predictor_reproduces_the_test_run(predictor, results, table):
+    """A registered test speaker is normalised as in the cross-validation run: same probabilities."""
+    speaker = table.loc[table["session"] == 5, "speaker"].iloc[0]
+    rows = table[table["speaker"] == speaker]
+    predictor.add_speaker(speaker, list(rows["wav_path"]))
+    row = rows.iloc[0]
+    prediction = predictor.predict(row["wav_path"], row["transcript"], speaker=speaker)
+    assert list(prediction.probabilities.index) == ["audio", "text", "fusion"]
+    assert list(prediction.probabilities.columns) == ["ang", "hap", "neu", "sad"]
+    for result in results:
+        stored = result.predictions.set_index("utt_id").loc[row["utt_id"]].filter(like="prob_")
+        assert np.allclose(prediction.probabilities.loc[result.modality], stored.astype(float), atol=1e-4)
+    assert prediction.notes == [] and prediction.skipped == {}
+
+
+def test_attention_over_frames_and_words(predictor, table):
+    row = table.iloc[0]
+    prediction = predictor.predict(row["wav_path"], row["transcript"])
+    fused = prediction.attention["fusion"]
+    assert set(fused) == {"audio", "text"} and set(prediction.attention["audio"]) == {"audio"}
+    frames, words = fused["audio"], fused["text"]
+    assert np.isclose(frames["weight"].sum(), 1, atol=1e-4)
+    assert np.isclose(words["weight"].sum(), 1, atol=1e-4)
+    assert 0 < frames["time_s"].max() <= prediction.duration_s + 0.08
+    assert words["word"].str.len().gt(0).all() and words["known"].dtype == bool
+    assert "unknown speaker" in prediction.notes[0]  # a corpus speaker not registered: global statistics
+
+
+def test_any_rate_stereo_and_integer_samples_give_the_same_answer(predictor, table):
+    row = table.iloc[0]
+    reference = predictor.predict(row["wav_path"], row["transcript"]).probabilities
+    samples = load_audio(row["wav_path"])
+    import librosa
+
+    at_44k = librosa.resample(samples, orig_sr=16_000, target_sr=44_100)
+    pcm = np.round(np.clip(at_44k, -1, 1) * 32767).astype(np.int16)
+    for stereo in (np.stack([pcm, pcm], axis=1), np.stack([pcm, pcm], axis=0)):
+        other = predictor.predict((stereo, 44_100), row["transcript"]).probabilities
+        assert np.allclose(other.to_numpy(), reference.to_numpy(), atol=0.03)
+
+
+def test_missing_inputs_skip_the_networks_that_need_them(predictor, table):
+    row = table.iloc[0]
+    no_words = predictor.predict(row["wav_path"], "   ")
+    assert list(no_words.probabilities.index) == ["audio"]
+    assert no_words.skipped == {"text": "the transcript is empty", "fusion": "the transcript is empty"}
+    assert "not used: text (the transcript is empty)" in no_words.table()
+    no_audio = predictor.predict(None, row["transcript"])
+    assert list(no_audio.probabilities.index) == ["text"] and set(no_audio.skipped) == {"audio", "fusion"}
+    assert np.isclose(no_audio.probabilities.to_numpy().sum(), 1, atol=1e-5)
+
+
+def test_bad_audio_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="No audio file"):
+        as_waveform(tmp_path / "nothing.wav")
+    broken = tmp_path / "broken.wav"
+    broken.write_text("not audio")
+    with pytest.raises(ValueError, match="broken.wav"):
+        as_waveform(broken)
+    with pytest.raises(ValueError, match="sample_rate"):
+        as_waveform((np.zeros(100), 0))
+    with pytest.raises(ValueError, match="NaN"):
+        as_waveform((np.full(100, np.nan), 16_000))
+    with pytest.raises(ValueError, match="non-empty"):
+        as_waveform((np.zeros(0), 16_000))
+    with pytest.raises(TypeError):
+        as_waveform(np.zeros(100))
+
+
+def test_load_finds_one_model_per_modality_or_says_why(model_dir, tmp_path):
+    assert set(Predictor.load(model_dir / "text").networks) == {"text"}
+    with pytest.raises(FileNotFoundError, match="No model folder"):
+        Predictor.load(tmp_path / "absent")
+    with pytest.raises(FileNotFoundError, match="No trained model"):
+        Predictor.load(tmp_path)
+    for copy in ("first", "second"):
+        shutil.copytree(model_dir / "audio", tmp_path / "two" / copy)
+    with pytest.raises(ValueError, match="several models of one kind"):
+        Predictor.load(tmp_path / "two")
+    with pytest.raises(ValueError, match="different classes"):
+        text = TrainedModel(model_dir / "text")
+        text.labels = ["a", "b"]
+        Predictor({"text": text, "audio": TrainedModel(model_dir / "audio")})
+
+
+def test_model_folder_names_the_fold(results):
+    assert (model_folder(results[0]) / "model.keras").is_file()
+    with pytest.raises(ValueError, match="no fold"):
+        model_folder(results[0], "session 9")
+
+
+def test_command_line(model_dir, table, tmp_path, capsys):
+    row = table.iloc[0]
+    stereo = tmp_path / "stereo_8k.wav"
+    samples = load_audio(row["wav_path"])[::2]
+    sf.write(stereo, np.stack([samples, samples], axis=1), 8_000)
+    assert main([str(model_dir), str(stereo), row["transcript"]]) == 0
+    printed = capsys.readouterr().out
+    assert all(name in printed for name in ("audio", "text", "fusion", "predicted"))
+    assert main([str(model_dir), str(stereo), ""]) == 0
+    assert "not used: fusion (the transcript is empty)" in capsys.readouterr().out
+    assert main([str(model_dir), str(tmp_path / "missing.wav"), "hello"]) == 1
+    assert "No audio file" in capsys.readouterr().err
+    broken = tmp_path / "broken.wav"
+    broken.write_text("not audio")
+    assert main([str(model_dir), str(broken), "hello"]) == 1
+    assert "Cannot read audio file" in capsys.readouterr().err
+
+
+def test_module_entry_point_exits_non_zero(model_dir, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "pathos_lib.predict", str(model_dir), str(tmp_path / "missing.wav"), "hi"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 1 and "No audio file" in done.stderr
+
+
+def test_prediction_table_lists_every_network(predictor, table):
+    row = table.iloc[0]
+    prediction = predictor.predict(row["wav_path"], row["transcript"])
+    assert isinstance(prediction.probabilities, pd.DataFrame)
+    assert set(prediction.predicted) == {"audio", "text", "fusion"}
+    assert prediction.table().count("\n") >= 3
