@@ -136,29 +136,50 @@ def plot_attention(
 
     Explained in 05_fusion.
     """
-    from .audio_features import SAMPLE_RATE, load_audio
+    from .audio_features import load_audio
 
     panels = int(audio_weights is not None) + int(text_weights is not None)
     fig, axes = plt.subplots(panels, 1, figsize=(9, 2.6 * panels), squeeze=False)
     axes = list(axes[:, 0])
     if audio_weights is not None:
         ax = axes.pop(0)
-        audio = load_audio(row["wav_path"])
-        ax.plot(
-            np.arange(len(audio)) / SAMPLE_RATE, audio / (np.abs(audio).max() + 1e-9), color="#bbbbbb", lw=0.5
-        )
-        twin = ax.twinx()
-        centres = (np.arange(len(audio_weights)) + 0.5) * frame_seconds
-        twin.bar(centres, audio_weights, width=frame_seconds * 0.9, color="#d62728", alpha=0.6)
-        twin.set_ylabel("attention")
-        ax.set(xlabel="seconds", yticks=[], title=f"{row['utt_id']} [{row['label']}]: audio attention")
+        draw_audio_attention(ax, load_audio(row["wav_path"]), audio_weights, frame_seconds)
+        ax.set_title(f"{row['utt_id']} [{row['label']}]: audio attention")
     if text_weights is not None:
         ax = axes.pop(0)
-        ax.bar(range(len(text_weights)), text_weights, color="#1f77b4")
-        ax.set_xticks(range(len(text_weights)), (words or [])[: len(text_weights)], rotation=30, ha="right")
-        ax.set(ylabel="attention", title=f'text attention: "{row.get("transcript", "")}"')
+        draw_word_attention(ax, (words or [])[: len(text_weights)], text_weights)
+        ax.set_title(f'text attention: "{row.get("transcript", "")}"')
     fig.tight_layout()
     return fig
+
+
+def draw_audio_attention(ax: plt.Axes, audio: np.ndarray, weights, frame_seconds: float) -> None:
+    """The waveform (grey) with the attention weight of each network step as bars over it.
+
+    Explained in 05_fusion.
+    """
+    from .audio_features import SAMPLE_RATE
+
+    time = np.arange(len(audio)) / SAMPLE_RATE
+    ax.plot(time, audio / (np.abs(audio).max() + 1e-9), color="#bbbbbb", lw=0.5)
+    twin = ax.twinx()
+    centres = (np.arange(len(weights)) + 0.5) * frame_seconds
+    twin.bar(centres, weights, width=frame_seconds * 0.9, color="#d62728", alpha=0.6)
+    twin.set_ylabel("attention")
+    ax.set(xlabel="seconds", yticks=[])
+
+
+def draw_word_attention(ax: plt.Axes, words: list[str], weights, unknown: list[bool] | None = None) -> None:
+    """One bar per word; words the network never saw in training (``unknown``) are hatched.
+
+    Explained in 05_fusion.
+    """
+    bars = ax.bar(range(len(weights)), weights, color="#1f77b4")
+    for bar, is_unknown in zip(bars, unknown or [False] * len(weights), strict=True):
+        if is_unknown:
+            bar.set(hatch="//", facecolor="#9ecae1")
+    ax.set_xticks(range(len(weights)), words, rotation=30, ha="right")
+    ax.set(ylabel="attention")
 
 
 def plot_per_fold(per_fold: dict[str, pd.DataFrame], metric: str = "ua", title: str = "") -> plt.Figure:

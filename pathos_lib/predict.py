@@ -252,6 +252,60 @@ class Predictor:
         )  # fmt: skip
 
 
+def plot_prediction(prediction: Prediction, waveform: np.ndarray | None = None, title: str = ""):
+    """Bars of each network's class probabilities, then where the fused network (or, without it, the
+    unimodal ones) attended: over time on the waveform, and over the words (unknown words hatched).
+
+    Explained in 07_try_it.
+    """
+    import matplotlib.pyplot as plt
+
+    from .evaluation import draw_audio_attention, draw_word_attention
+    from .plots import CLASS_COLOURS
+
+    def attended(branch: str):
+        for name in ("fusion", "audio", "text"):
+            if branch in prediction.attention.get(name, {}):
+                return name, prediction.attention[name][branch]
+        return None, None
+
+    audio_source, frames = attended("audio")
+    text_source, words = attended("text")
+    show_audio = frames is not None and waveform is not None
+    panels = 1 + int(show_audio) + int(words is not None)
+    fig, axes = plt.subplots(panels, 1, figsize=(9, 2.4 + 2.3 * (panels - 1)), squeeze=False)
+    axes = list(axes[:, 0])
+    ax = axes.pop(0)
+    probabilities = prediction.probabilities
+    if probabilities.empty:
+        ax.text(0.5, 0.5, "no network could be used", ha="center", transform=ax.transAxes)
+    else:
+        width = 0.8 / len(probabilities)
+        for i, (name, row) in enumerate(probabilities.iterrows()):
+            x = np.arange(len(row)) + (i - (len(probabilities) - 1) / 2) * width
+            colours = [CLASS_COLOURS.get(c, "#333333") for c in row.index]
+            shade = (0.45, 0.7, 1.0)[MODEL_ORDER.index(name)]
+            ax.bar(x, row.to_numpy(), width=width * 0.95, color=colours, alpha=shade, edgecolor="k", lw=0.4)
+            for xi, value in zip(x, row.to_numpy(), strict=True):
+                ax.text(xi, value + 0.02, name[0].upper(), ha="center", fontsize=7)
+        ax.set_xticks(range(probabilities.shape[1]), probabilities.columns)
+    skipped = "; ".join(f"{name}: {why}" for name, why in prediction.skipped.items())
+    ax.set(ylim=(0, 1.12), ylabel="probability",
+           title=(title or "class probabilities") + " (A audio, T text, F fused)"
+           + (f"\nnot used: {skipped}" if skipped else ""))  # fmt: skip
+    if show_audio:
+        ax = axes.pop(0)
+        step = frames["time_s"].iloc[1] - frames["time_s"].iloc[0] if len(frames) > 1 else 0.08
+        draw_audio_attention(ax, waveform, frames["weight"].to_numpy(), step)
+        ax.set_title(f"{audio_source} network: attention over time")
+    if words is not None:
+        ax = axes.pop(0)
+        draw_word_attention(ax, list(words["word"]), words["weight"].to_numpy(), list(~words["known"]))
+        ax.set_title(f'{text_source} network: attention over words ("{prediction.transcript}")')
+    fig.tight_layout()
+    return fig
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m pathos_lib.predict MODEL_DIR FILE.wav "transcript"``."""
     parser = argparse.ArgumentParser(

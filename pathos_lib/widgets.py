@@ -1,9 +1,11 @@
 """Interactive views for the notebooks (ipywidgets); callbacks are plain methods tests can call.
 
-Explained in 01_data_exploration.
+Explained in 01_data_exploration (corpus browser) and 07_try_it (the prediction app).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -12,6 +14,9 @@ from IPython.display import Audio, display
 
 from .audio_features import SAMPLE_RATE, load_audio
 from .plots import plot_utterance
+
+if TYPE_CHECKING:
+    from .predict import Prediction, Predictor
 
 ALL = "all"
 
@@ -85,6 +90,88 @@ class CorpusBrowser:
     def _on_pick(self, change: dict) -> None:
         if change["new"] is not None:
             self.select(change["new"])
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+
+class TryItApp:
+    """Pick an utterance of the corpus (or give a wav path and type a transcript), hear and see it, and
+    see what the audio, text and fused networks say and where they looked.
+
+    ``pick(utt_id)`` and ``run(wav_path, transcript)`` are the callbacks, callable without a front end;
+    both return the ``Prediction`` shown (``None`` after an error, which is shown instead). A corpus
+    speaker is normalised with the statistics of all their recordings in ``table`` (no labels used), as
+    in the evaluation; a wav given by path gets the global training statistics.
+    Explained in 07_try_it.
+    """
+
+    def __init__(self, predictor: Predictor, table: pd.DataFrame) -> None:
+        if table.empty:
+            raise ValueError("The table of utterances to pick from is empty")
+        self.predictor = predictor
+        self.table = table.set_index("utt_id", drop=False)
+        self.registered: set[str] = set()
+        self.utterance = widgets.Dropdown(
+            options=list(self.table.index), value=None, description="utterance",
+            layout=widgets.Layout(width="420px"),
+        )  # fmt: skip
+        self.wav_path = widgets.Text(placeholder="or a wav file: path/to/file.wav", description="wav")
+        self.transcript = widgets.Text(placeholder="what is said (may be empty)", description="transcript",
+                                       layout=widgets.Layout(width="600px"))  # fmt: skip
+        self.button = widgets.Button(description="predict", button_style="primary")
+        self.output = widgets.Output()
+        self.last: Prediction | None = None
+        self.error: str | None = None  # why the last prediction could not be made
+        self.utterance.observe(self._on_pick, names="value")
+        self.button.on_click(self._on_click)
+        self.widget = widgets.VBox([self.utterance, widgets.HBox([self.wav_path, self.button]),
+                                    self.transcript, self.output])  # fmt: skip
+
+    def pick(self, utt_id: str) -> Prediction:
+        """Predict a corpus utterance (its speaker's statistics from their recordings in the table)."""
+        if utt_id not in self.table.index:
+            raise KeyError(f"Unknown utterance id {utt_id!r}")
+        row = self.table.loc[utt_id]
+        speaker = str(row["speaker"])
+        if speaker not in self.registered:
+            recordings = self.table.loc[self.table["speaker"] == speaker, "wav_path"].dropna()
+            self.predictor.add_speaker(speaker, list(recordings))
+            self.registered.add(speaker)
+        self.wav_path.value, self.transcript.value = str(row["wav_path"]), str(row["transcript"] or "")
+        title = f"{utt_id} (true class: {row['label']})"
+        return self._predict(row["wav_path"], self.transcript.value, speaker, title)
+
+    def run(self, wav_path: str, transcript: str) -> Prediction | None:
+        """Predict any wav file (any rate, mono or stereo) with the transcript typed."""
+        return self._predict(wav_path.strip(), transcript, None, wav_path.strip())
+
+    def _predict(self, wav_path, transcript, speaker, title) -> Prediction | None:
+        from .predict import as_waveform, plot_prediction
+
+        self.output.clear_output(wait=True)
+        with self.output:
+            try:
+                waveform = as_waveform(wav_path)
+                prediction = self.predictor.predict((waveform, SAMPLE_RATE), transcript, speaker=speaker)
+            except (FileNotFoundError, ValueError) as error:
+                self.last, self.error = None, str(error)
+                display(widgets.HTML(f"<b style='color:#b00'>Cannot predict:</b> {error}"))
+                return None
+            display(Audio(waveform, rate=SAMPLE_RATE, normalize=False))
+            fig = plot_prediction(prediction, waveform, title)
+            display(fig)
+            plt.close(fig)
+            print(prediction.table())
+        self.last, self.error = prediction, None
+        return prediction
+
+    def _on_pick(self, change: dict) -> None:
+        if change["new"] is not None:
+            self.pick(change["new"])
+
+    def _on_click(self, _button: object) -> None:
+        self.run(self.wav_path.value, self.transcript.value)
 
     def _ipython_display_(self) -> None:
         display(self.widget)

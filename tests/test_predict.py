@@ -177,3 +177,33 @@ def test_prediction_table_lists_every_network(predictor, table):
     assert isinstance(prediction.probabilities, pd.DataFrame)
     assert set(prediction.predicted) == {"audio", "text", "fusion"}
     assert prediction.table().count("\n") >= 3
+
+
+def test_try_it_app_callbacks(predictor, results, table, tmp_path):
+    import matplotlib.pyplot as plt
+
+    from pathos_lib.predict import plot_prediction
+    from pathos_lib.widgets import TryItApp
+
+    test_rows = table[table["session"] == 5]
+    app = TryItApp(predictor, test_rows)
+    utt_id = test_rows["utt_id"].iloc[3]
+    shown = app.pick(utt_id)  # the speaker's statistics from their recordings: as in the evaluation
+    stored = results[2].predictions.set_index("utt_id").loc[utt_id].filter(like="prob_").astype(float)
+    assert np.allclose(shown.probabilities.loc["fusion"], stored, atol=1e-4)
+    assert app.wav_path.value == test_rows["wav_path"].iloc[3] and app.last is shown
+    app.utterance.value = test_rows["utt_id"].iloc[4]  # the dropdown calls pick
+    assert app.last is not None and app.transcript.value == test_rows["transcript"].iloc[4]
+    assert app.run(str(tmp_path / "missing.wav"), "hello") is None and app.last is None
+    assert "No audio file" in app.error
+    app.wav_path.value, app.transcript.value = test_rows["wav_path"].iloc[0], ""
+    app.button.click()  # the button calls run with the fields' values
+    assert list(app.last.probabilities.index) == ["audio"] and "unknown speaker" in app.last.notes[0]
+    with pytest.raises(KeyError):
+        app.pick("no-such-utterance")
+    fig = plot_prediction(shown, load_audio(app.table.loc[utt_id, "wav_path"]), utt_id)
+    assert len(fig.axes) == 4  # probabilities, waveform + attention (twin axis), words
+    plt.close(fig)
+    empty = predictor.predict(None, "")
+    assert empty.probabilities.empty and "no network could be used" in empty.table()
+    plt.close(plot_prediction(empty))
