@@ -318,6 +318,11 @@ class TrainedModel:
         vocabulary = folder / "vocabulary.json"
         self.vocabulary = Vocabulary.from_json(vocabulary) if vocabulary.is_file() else None
 
+    @property
+    def step_seconds(self) -> float:
+        """Seconds between two steps of the audio sequence the network reads (after pooling)."""
+        return FeatureConfig(self.config.audio_feature).hop_s * max(self.config.pool_frames, 1)
+
     def inputs(
         self,
         table: pd.DataFrame,

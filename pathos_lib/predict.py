@@ -230,8 +230,7 @@ class Predictor:
             weights = {b: w[0] for b, w in network.attention(table, given, new_speakers="global").items()}
             attention[name] = {}
             if "audio" in weights:
-                step = FeatureConfig(network.config.audio_feature).hop_s * max(network.config.pool_frames, 1)
-                times = (np.arange(len(weights["audio"])) + 0.5) * step
+                times = (np.arange(len(weights["audio"])) + 0.5) * network.step_seconds
                 attention[name]["audio"] = pd.DataFrame({"time_s": times, "weight": weights["audio"]})
             if "text" in weights:
                 shown = words[: len(weights["text"])]

@@ -135,3 +135,18 @@ def test_06_results(tmp_path_factory):
     assert results["session/fusion"]["folds"] == 5 and results["thesis/fusion"]["folds"] == 1
     assert all(r["ua"] > CHANCE + 0.1 for r in results.values())
     assert metrics["published_rows"] >= 10
+
+
+def test_07_try_it(tmp_path_factory):
+    results = metrics_of("06_results", tmp_path_factory)["results"]
+    metrics = metrics_of("07_try_it", tmp_path_factory)
+    networks = ["audio", "text", "fusion"]
+    assert metrics["networks"] == networks and metrics["app_prediction_networks"] == networks
+    assert metrics["probability_sums"] == pytest.approx([1.0, 1.0, 1.0], abs=1e-4)
+    assert metrics["audio_attention_sum"] == pytest.approx(1.0, abs=1e-4)
+    assert metrics["text_attention_words"] > 0
+    assert metrics["skipped_without_words"] == ["fusion", "text"]
+    assert (metrics["cli_exit_status"], metrics["cli_missing_file_status"]) == (0, 1)
+    for name in networks:  # the networks of notebook 06's thesis-split run, reused, saved for the CLI
+        assert metrics["test_ua"][name] == pytest.approx(results[f"thesis/{name}"]["ua"])
+        assert (Path(os.environ["PATHOS_BUILD"]) / metrics["model_dir"] / name / "model.keras").is_file()
