@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -596,7 +597,7 @@ def _train_fold(table, data: _Inputs, y, fold: Fold, config: models.ModelConfig,
     if config.class_weights:
         counts = np.bincount(y[fit], minlength=n_classes)
         weights = np.where(counts > 0, len(fit) / (n_classes * np.maximum(counts, 1)), 0.0)
-    callbacks = []
+    callbacks = [_EpochTimer()]  # first: it times training only, not the validation pass
     if len(val):
         callbacks.append(_ValidationUA(data, val, y[val], n_classes))
         if config.patience:
@@ -608,6 +609,17 @@ def _train_fold(table, data: _Inputs, y, fold: Fold, config: models.ModelConfig,
     history = model.fit(batches, epochs=config.epochs, callbacks=callbacks, verbose=0)
     logs = {k: [float(v) for v in values] for k, values in history.history.items()}
     return model, logs, fit, val, len(logs.get("loss", []))
+
+
+class _EpochTimer(keras.callbacks.Callback):
+    """Adds ``epoch_seconds`` (wall time of the epoch's training batches) to the epoch logs."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["epoch_seconds"] = time.perf_counter() - self.started
 
 
 class _ValidationUA(keras.callbacks.Callback):
