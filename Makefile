@@ -6,6 +6,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.pathos-installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+# Folder with the EmoDB / MELD development corpora for `make bench` (never committed), e.g. ../shared/data
+REAL_DATA ?=
 # Extra papermill arguments, e.g. make notebooks PARAMS="-p quick False -p iemocap_root /data/IEMOCAP_full_release"
 PARAMS ?=
 
@@ -44,8 +46,10 @@ lint: $(STAMP) ## ruff over the library, tests, benchmarks and notebooks
 	$(BIN)/ruff check pathos_lib tests notebooks $(wildcard benchmarks)
 	$(BIN)/ruff format --check pathos_lib tests $(wildcard benchmarks)
 
-bench: $(STAMP) ## speed benchmarks (print ratios measured in one run)
-	@set -e; for b in $(sort $(wildcard benchmarks/*.py)); do echo "== $$b"; $(BIN)/python $$b; done
+bench: $(STAMP) ## speed benchmarks (print ratios measured in one run); REAL_DATA=folder adds the real-data check
+	@set -e; for b in benchmarks/extract.py benchmarks/train.py; do echo "== $$b"; $(BIN)/python $$b; done
+	@if [ -n "$(REAL_DATA)" ]; then echo "== benchmarks/real_data.py"; \
+		$(BIN)/python benchmarks/real_data.py "$(REAL_DATA)"; fi
 
 lab: $(STAMP) ## start JupyterLab on the notebooks
 	$(BIN)/jupyter lab notebooks

@@ -1,15 +1,21 @@
 """Interactive views for the notebooks (ipywidgets); callbacks are plain methods tests can call.
 
-Explained in 01_data_exploration (corpus browser) and 07_try_it (the prediction app).
+What a view shows (audio player, figure, text) is set as child widgets of a box, never captured through an
+``Output`` widget: capturing races with headless execution (papermill/nbclient could hang), child widgets
+are plain state. Explained in 01_data_exploration (corpus browser) and 07_try_it (the prediction app).
 """
 
 from __future__ import annotations
 
+import html
+import io
 from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
+import soundfile as sf
 from IPython.display import Audio, display
 
 from .audio_features import SAMPLE_RATE, load_audio
@@ -36,6 +42,33 @@ def show_utterance(row: pd.Series) -> None:
     plt.close(fig)
 
 
+def audio_widget(samples: np.ndarray, rate: int = SAMPLE_RATE) -> widgets.Audio:
+    """An audio player holding ``samples`` (as a 16-bit wav).
+
+    Explained in 07_try_it.
+    """
+    buffer = io.BytesIO()
+    sf.write(buffer, np.clip(samples, -1.0, 1.0), rate, format="WAV", subtype="PCM_16")
+    return widgets.Audio(value=buffer.getvalue(), format="wav", autoplay=False, loop=False)
+
+
+def figure_widget(fig: plt.Figure) -> widgets.Image:
+    """A matplotlib figure as a PNG image widget (the figure is closed).
+
+    Explained in 07_try_it.
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return widgets.Image(value=buffer.getvalue(), format="png")
+
+
+def text_widget(text: str, error: bool = False) -> widgets.HTML:
+    """Preformatted text (red for an error)."""
+    style = "color:#b00" if error else ""
+    return widgets.HTML(f"<pre style='{style}'>{html.escape(text)}</pre>")
+
+
 class CorpusBrowser:
     """Filter a corpus table by session and class, pick an utterance, hear it, see it, read it.
 
@@ -54,12 +87,12 @@ class CorpusBrowser:
         self.label = widgets.Dropdown(options=labels, value=ALL, description="class")
         self.utterance = widgets.Select(options=[], rows=8, description="utterance",
                                         layout=widgets.Layout(width="420px"))  # fmt: skip
-        self.output = widgets.Output()
+        self.view = widgets.VBox()  # what is on show: transcript, player, figure
         self.current: str | None = None  # the utterance on show
         self.session.observe(self._on_filter, names="value")
         self.label.observe(self._on_filter, names="value")
         self.utterance.observe(self._on_pick, names="value")
-        self.widget = widgets.VBox([widgets.HBox([self.session, self.label]), self.utterance, self.output])
+        self.widget = widgets.VBox([widgets.HBox([self.session, self.label]), self.utterance, self.view])
         self._on_filter()
 
     def choices(self, session: object = ALL, label: str = ALL) -> list[str]:
@@ -72,14 +105,17 @@ class CorpusBrowser:
         return rows["utt_id"].tolist()
 
     def select(self, utt_id: str) -> pd.Series:
-        """Show ``utt_id`` in the output area and return its row."""
+        """Show ``utt_id`` (transcript, player, waveform and spectrogram) and return its row."""
         if utt_id not in self.table.index:
             raise KeyError(f"Unknown utterance id {utt_id!r}")
         row = self.table.loc[utt_id]
         self.current = utt_id
-        self.output.clear_output(wait=True)
-        with self.output:
-            show_utterance(row)
+        if not row.get("has_wav", True) or pd.isna(row.get("wav_path")):
+            missing = f"{utt_id}: no wav file; transcript: {row.get('transcript')!r}"
+            self.view.children = [text_widget(missing)]
+        else:
+            audio = load_audio(row["wav_path"])
+            self.view.children = [audio_widget(audio), figure_widget(plot_utterance(row, audio))]
         return row
 
     def _on_filter(self, _change: object = None) -> None:
@@ -120,13 +156,13 @@ class TryItApp:
         self.transcript = widgets.Text(placeholder="what is said (may be empty)", description="transcript",
                                        layout=widgets.Layout(width="600px"))  # fmt: skip
         self.button = widgets.Button(description="predict", button_style="primary")
-        self.output = widgets.Output()
+        self.view = widgets.VBox()  # what is on show: player, figure, table (or the error)
         self.last: Prediction | None = None
         self.error: str | None = None  # why the last prediction could not be made
         self.utterance.observe(self._on_pick, names="value")
         self.button.on_click(self._on_click)
         self.widget = widgets.VBox([self.utterance, widgets.HBox([self.wav_path, self.button]),
-                                    self.transcript, self.output])  # fmt: skip
+                                    self.transcript, self.view])  # fmt: skip
 
     def pick(self, utt_id: str) -> Prediction:
         """Predict a corpus utterance (its speaker's statistics from their recordings in the table)."""
@@ -149,20 +185,18 @@ class TryItApp:
     def _predict(self, wav_path, transcript, speaker, title) -> Prediction | None:
         from .predict import as_waveform, plot_prediction
 
-        self.output.clear_output(wait=True)
-        with self.output:
-            try:
-                waveform = as_waveform(wav_path)
-                prediction = self.predictor.predict((waveform, SAMPLE_RATE), transcript, speaker=speaker)
-            except (FileNotFoundError, ValueError) as error:
-                self.last, self.error = None, str(error)
-                display(widgets.HTML(f"<b style='color:#b00'>Cannot predict:</b> {error}"))
-                return None
-            display(Audio(waveform, rate=SAMPLE_RATE, normalize=False))
-            fig = plot_prediction(prediction, waveform, title)
-            display(fig)
-            plt.close(fig)
-            print(prediction.table())
+        try:
+            waveform = as_waveform(wav_path)
+            prediction = self.predictor.predict((waveform, SAMPLE_RATE), transcript, speaker=speaker)
+        except (FileNotFoundError, ValueError) as error:
+            self.last, self.error = None, str(error)
+            self.view.children = [text_widget(f"Cannot predict: {error}", error=True)]
+            return None
+        self.view.children = [
+            audio_widget(waveform),
+            figure_widget(plot_prediction(prediction, waveform, title)),
+            text_widget(prediction.table()),
+        ]
         self.last, self.error = prediction, None
         return prediction
 

@@ -192,10 +192,12 @@ def test_try_it_app_callbacks(predictor, results, table, tmp_path):
     stored = results[2].predictions.set_index("utt_id").loc[utt_id].filter(like="prob_").astype(float)
     assert np.allclose(shown.probabilities.loc["fusion"], stored, atol=1e-4)
     assert app.wav_path.value == test_rows["wav_path"].iloc[3] and app.last is shown
+    player, figure, table_text = app.view.children
+    assert player.value[:4] == b"RIFF" and figure.value[:4] == b"\x89PNG" and "fusion" in table_text.value
     app.utterance.value = test_rows["utt_id"].iloc[4]  # the dropdown calls pick
     assert app.last is not None and app.transcript.value == test_rows["transcript"].iloc[4]
     assert app.run(str(tmp_path / "missing.wav"), "hello") is None and app.last is None
-    assert "No audio file" in app.error
+    assert "No audio file" in app.error and "No audio file" in app.view.children[0].value
     app.wav_path.value, app.transcript.value = test_rows["wav_path"].iloc[0], ""
     app.button.click()  # the button calls run with the fields' values
     assert list(app.last.probabilities.index) == ["audio"] and "unknown speaker" in app.last.notes[0]
