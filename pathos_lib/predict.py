@@ -43,6 +43,7 @@ from .text_features import tokenize
 
 MODEL_ORDER = ("audio", "text", "fusion")
 NEW_SPEAKER = "<new speaker>"
+MIN_AUDIO_SECONDS = 0.1  # shorter audio holds too few frames to say anything
 
 
 @dataclass
@@ -84,8 +85,9 @@ class Prediction:
 def as_waveform(audio: str | Path | tuple[np.ndarray, int]) -> np.ndarray:
     """A wav path or a ``(samples, sample_rate)`` pair as float32 mono at 16 kHz.
 
-    Stereo (either axis order) is averaged, integer samples are scaled to [-1, 1], any sample rate is
-    resampled. Raises ``ValueError`` for an unreadable file, an empty signal or a bad sample rate.
+    Stereo (either axis order) is averaged, integer samples (signed or unsigned PCM) are scaled to
+    [-1, 1], any sample rate is resampled. Raises ``ValueError`` for an unreadable file, an empty signal
+    or a bad sample rate.
     Explained in 07_try_it.
     """
     if isinstance(audio, (str, Path)):
@@ -97,7 +99,10 @@ def as_waveform(audio: str | Path | tuple[np.ndarray, int]) -> np.ndarray:
     samples, rate = np.asarray(audio[0]), audio[1]
     if not isinstance(rate, (int, np.integer)) or rate <= 0:
         raise ValueError(f"sample_rate must be a positive integer, got {rate!r}")
-    if np.issubdtype(samples.dtype, np.integer):
+    if np.issubdtype(samples.dtype, np.unsignedinteger):  # e.g. 8-bit PCM: silence at the midpoint
+        middle = (float(np.iinfo(samples.dtype).max) + 1.0) / 2.0
+        samples = (samples - middle) / middle
+    elif np.issubdtype(samples.dtype, np.integer):
         samples = samples / float(np.iinfo(samples.dtype).max)
     samples = samples.astype(np.float32)
     if samples.ndim == 2:  # channels on the shorter axis, whichever it is
@@ -202,6 +207,10 @@ class Predictor:
         training statistics are used (one utterance is too little to estimate a new voice from).
         """
         waveform = None if audio is None else as_waveform(audio)
+        if waveform is not None and len(waveform) < MIN_AUDIO_SECONDS * SAMPLE_RATE:
+            raise ValueError(
+                f"The audio lasts {len(waveform) / SAMPLE_RATE:.3f} s; at least {MIN_AUDIO_SECONDS} s needed"
+            )
         transcript = "" if transcript is None else str(transcript)
         table = pd.DataFrame({"utt_id": ["input"], "session": [0], "speaker": [speaker or NEW_SPEAKER],
                               "label": [self.labels[0]], "transcript": [transcript],
@@ -223,8 +232,6 @@ class Predictor:
                 kind = network.config.audio_feature
                 if kind not in features:
                     features[kind] = compute_features(waveform, FeatureConfig(kind))
-                    if len(features[kind]) == 0:
-                        raise ValueError(f"The audio ({len(waveform)} samples) is shorter than one frame")
                 given = {"input": features[kind]}
             rows[name] = network.probabilities(table, given, new_speakers="global").iloc[0]
             weights = {b: w[0] for b, w in network.attention(table, given, new_speakers="global").items()}
@@ -306,7 +313,10 @@ def plot_prediction(prediction: Prediction, waveform: np.ndarray | None = None, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m pathos_lib.predict MODEL_DIR FILE.wav "transcript"``."""
+    """``python -m pathos_lib.predict MODEL_DIR FILE.wav "transcript"``; returns the exit status.
+
+    Explained in 07_try_it.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m pathos_lib.predict",
         description="Emotion probabilities of one utterance from the trained PATHOS networks.",

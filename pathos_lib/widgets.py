@@ -64,7 +64,10 @@ def figure_widget(fig: plt.Figure) -> widgets.Image:
 
 
 def text_widget(text: str, error: bool = False) -> widgets.HTML:
-    """Preformatted text (red for an error)."""
+    """Preformatted text (red for an error).
+
+    Explained in 07_try_it.
+    """
     style = "color:#b00" if error else ""
     return widgets.HTML(f"<pre style='{style}'>{html.escape(text)}</pre>")
 

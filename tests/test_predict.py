@@ -121,6 +121,13 @@ def test_bad_audio_is_a_clear_error(tmp_path):
         as_waveform((np.zeros(0), 16_000))
     with pytest.raises(TypeError):
         as_waveform(np.zeros(100))
+    unsigned = as_waveform((np.array([0, 128, 255], dtype=np.uint8), 16_000))  # 8-bit PCM
+    assert unsigned[1] == 0.0 and unsigned[0] == -1.0 and unsigned[2] > 0.99
+
+
+def test_too_short_audio_is_a_clear_error(predictor):
+    with pytest.raises(ValueError, match="lasts 0.003 s; at least 0.1 s"):
+        predictor.predict((np.zeros(50, dtype=np.float32), 16_000), "hello")
 
 
 def test_load_finds_one_model_per_modality_or_says_why(model_dir, tmp_path):
@@ -155,6 +162,9 @@ def test_command_line(model_dir, table, tmp_path, capsys):
     assert all(name in printed for name in ("audio", "text", "fusion", "predicted"))
     assert main([str(model_dir), str(stereo), ""]) == 0
     assert "not used: fusion (the transcript is empty)" in capsys.readouterr().out
+    same_voice = table.loc[table["speaker"] == row["speaker"], "wav_path"].head(5).tolist()
+    assert main([str(model_dir), str(stereo), row["transcript"], "--voice", *same_voice]) == 0
+    assert "unknown speaker" not in capsys.readouterr().out  # the voice was registered
     assert main([str(model_dir), str(tmp_path / "missing.wav"), "hello"]) == 1
     assert "No audio file" in capsys.readouterr().err
     broken = tmp_path / "broken.wav"
