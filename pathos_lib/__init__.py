@@ -10,8 +10,9 @@ One module per stage of the data's path:
 - ``models``          the Keras 3 networks (torch backend): audio, text, fused, attention pooling
 - ``experiment``      cross-validation of networks and baselines, saved results and models
 - ``evaluation``      WA, UA, F1, confusion matrices and result figures
+- ``predict``         trained networks on a new utterance (wav + transcript), and the command line
 - ``plots``           figures for looking at the data
-- ``widgets``         interactive browsers for the notebooks
+- ``widgets``         interactive views for the notebooks (corpus browser, try-it app)
 - ``records``         metrics recorded by notebooks and read back by tests
 
 Importing the package has no side effects; importing ``pathos_lib.models`` selects Keras's torch backend.
