@@ -319,6 +319,18 @@ class TrainedModel:
         vocabulary = folder / "vocabulary.json"
         self.vocabulary = Vocabulary.from_json(vocabulary) if vocabulary.is_file() else None
 
+    def add_speaker(self, speaker: str, wav_paths: list[str | Path]) -> None:
+        """Normalise ``speaker`` with statistics of these recordings (read and pooled as in training).
+
+        Does nothing for a network without per-speaker normalisation. Explained in 07_try_it.
+        """
+        if self.normaliser is None or not self.normaliser.per_speaker:
+            return
+        table = pd.DataFrame({"utt_id": [f"{speaker}/{i}" for i in range(len(wav_paths))],
+                              "wav_path": [str(path) for path in wav_paths]})  # fmt: skip
+        recordings = _Inputs(table, "audio", self.config, progress=False).raw
+        self.normaliser.add_speaker(speaker, list(recordings.values()))
+
     @property
     def step_seconds(self) -> float:
         """Seconds between two steps of the audio sequence the network reads (after pooling)."""

@@ -30,14 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .audio_features import (
-    SAMPLE_RATE,
-    FeatureConfig,
-    average_frames,
-    compute_features,
-    extract_corpus,
-    load_audio,
-)
+from .audio_features import SAMPLE_RATE, FeatureConfig, compute_features, load_audio
 from .experiment import CVResult, TrainedModel, model_folder
 from .text_features import tokenize
 
@@ -165,18 +158,8 @@ class Predictor:
         The networks were trained on per-speaker normalised features; a few utterances of a new voice
         (ideally a minute or more) bring its input close to what the networks saw in training.
         """
-        table = pd.DataFrame({"utt_id": [f"{speaker}/{i}" for i in range(len(wav_paths))],
-                              "wav_path": [str(p) for p in wav_paths]})  # fmt: skip
         for network in self.networks.values():
-            if network.normaliser is None or not network.normaliser.per_speaker:
-                continue
-            extracted = extract_corpus(table, FeatureConfig(network.config.audio_feature), progress=False)
-            if extracted.failed or extracted.missing_wav:
-                problems = list(extracted.failed.values())[:3] + extracted.missing_wav[:3]
-                raise ValueError(f"Cannot read recordings of {speaker!r}: {'; '.join(problems)}")
-            step = network.config.pool_frames
-            pooled = [average_frames(np.asarray(extracted[u]), step) for u in table["utt_id"]]
-            network.normaliser.add_speaker(speaker, pooled)
+            network.add_speaker(speaker, wav_paths)
 
     @classmethod
     def from_results(cls, results: list[CVResult], fold: str | None = None) -> Predictor:

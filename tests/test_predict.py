@@ -171,6 +171,8 @@ def test_command_line(model_dir, table, tmp_path, capsys):
     broken.write_text("not audio")
     assert main([str(model_dir), str(broken), "hello"]) == 1
     assert "Cannot read audio file" in capsys.readouterr().err
+    assert main([str(model_dir), str(stereo), "hello", "--voice", str(broken)]) == 1
+    assert "broken.wav" in capsys.readouterr().err  # an unreadable voice recording is named
 
 
 def test_module_entry_point_exits_non_zero(model_dir, tmp_path):
