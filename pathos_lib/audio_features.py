@@ -294,6 +294,25 @@ def thesis34_per_frame(audio: np.ndarray, config: FeatureConfig | None = None) -
     return np.array(rows)
 
 
+def energy_trend(log_energy: np.ndarray, speech_percentile: float = 30.0) -> float:
+    """How loudness moves through an utterance: the change in log energy from its first to its last
+    speech frame, along a straight line fitted to the speech frames (those above the
+    ``speech_percentile``-th percentile of the utterance's log energy; pauses and silence fall below).
+
+    Positive: effort builds up; negative: it fades. Whole-utterance means and spreads cannot show this
+    direction (a build-up and a fade have the same values in another order). Explained in
+    02_feature_extraction.
+    """
+    log_energy = np.asarray(log_energy, dtype=float).ravel()
+    if len(log_energy) < 2:
+        raise ValueError(f"energy_trend needs at least 2 frames, got {len(log_energy)}")
+    frames = np.flatnonzero(log_energy >= np.percentile(log_energy, speech_percentile))
+    if frames[-1] == frames[0]:
+        return 0.0
+    slope = np.polyfit(frames, log_energy[frames], 1)[0]
+    return float(slope * (frames[-1] - frames[0]))
+
+
 # ----------------------------------------------------------------------------------------------
 # Normalisation and padding
 

@@ -15,6 +15,7 @@ from pathos_lib.audio_features import (
     FeatureConfig,
     Normaliser,
     compute_features,
+    energy_trend,
     extract_corpus,
     load_audio,
     pad_sequences,
@@ -205,3 +206,17 @@ def test_pad_sequences_policies():
     assert pad_sequences(sequences, max_len=3, truncate="center")[0][2].tolist() == [[2, 3], [4, 5], [6, 7]]
     with pytest.raises(ValueError, match="truncate"):
         pad_sequences(sequences, truncate="middle")
+
+
+def test_energy_trend_sees_order_that_statistics_cannot():
+    rng = np.random.default_rng(0)
+    syllables = np.tile(np.r_[np.full(5, -12.0), np.zeros(15)], 10)  # pauses and syllables, 200 frames
+    build_up = syllables + np.linspace(-1.5, 1.5, 200) + 0.1 * rng.standard_normal(200)
+    fade = build_up[::-1]
+    assert np.mean(build_up) == pytest.approx(np.mean(fade))  # same statistics, other order
+    assert np.std(build_up) == pytest.approx(np.std(fade))
+    assert energy_trend(build_up) == pytest.approx(3.0, abs=0.3)  # the pauses are left out of the fit
+    assert energy_trend(fade) == pytest.approx(-energy_trend(build_up), abs=0.3)
+    assert energy_trend(np.zeros(50)) == 0.0
+    with pytest.raises(ValueError, match="at least 2 frames"):
+        energy_trend(np.zeros(1))
