@@ -109,9 +109,9 @@ def test_03_audio_model(tmp_path_factory):
 def test_03_audio_network_beats_its_baseline(tmp_path_factory):
     metrics = metrics_of("03_audio_model", tmp_path_factory)
     # The bar the audio network is taught against. The synthetic voice carries part of its arousal in how
-    # effort moves through the utterance, which whole-utterance statistics cannot see (measured over
-    # corpus seeds 0-2 and training seeds 0-1: network 0.574-0.623, baseline 0.508-0.578, margin +3.2 to
-    # +6.6 points, +4.5 on this corpus and seed). On real speech: benchmarks/real_data.py (EmoDB).
+    # effort moves through the utterance, which whole-utterance statistics cannot see (5 runs measured,
+    # corpus seeds 0-2 x training seeds 0-1: network 0.574-0.623, baseline 0.508-0.578, margin +3.2 to
+    # +6.8 points, +4.5 on this corpus and seed). On real speech: benchmarks/real_data.py (EmoDB).
     assert metrics["audio_ua"] > metrics["baseline_ua"]
 
 
