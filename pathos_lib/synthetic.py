@@ -100,7 +100,7 @@ BRIGHTNESS_PER_AROUSAL = 0.75  # first-difference pre-emphasis added (spectral t
 RATE_PER_AROUSAL = 0.7  # syllables per second
 GAIN_SD_DB = 3.0  # microphone gain, varying from turn to turn (not emotion)
 # ... and movement: the change from the start to the end of the speech, per unit of arousal (a ramp
-# centred on the middle, so that it leaves the utterance's average level unchanged).
+# centred on the middle, so that it leaves the utterance's average log level unchanged).
 EFFORT_RAMP_DB = 16.0
 EFFORT_RAMP_PITCH = 0.3  # change of log f0
 EFFORT_RAMP_BRIGHTNESS = 1.0
