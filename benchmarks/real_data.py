@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pathos_lib.experiment import baseline_cross_validate, cross_validate  # chooses the torch backend
+from pathos_lib.baselines import baseline_cross_validate
+from pathos_lib.experiment import cross_validate  # chooses the torch backend
 from pathos_lib.splits import Fold
 
 EMODB_CLASSES = {"anger": "ang", "happiness": "hap", "sadness": "sad", "neutral": "neu"}

@@ -17,7 +17,8 @@ import time
 import numpy as np
 import torch
 
-from pathos_lib.audio_features import FeatureConfig, extract_corpus
+from pathos_lib.audio_features import FeatureConfig
+from pathos_lib.feature_cache import extract_corpus
 from pathos_lib.corpus import load_corpus
 from pathos_lib.experiment import cross_validate
 from pathos_lib.models import PRESETS, device_summary, keras
@@ -30,7 +31,7 @@ def measure(table, device: str, mixed: bool, epochs: int, batch_size: int) -> di
     config = PRESETS["default"].with_(patience=0, mixed_precision=mixed, batch_size=batch_size)
     with keras.device(device):
         result = cross_validate(
-            table, "fusion", folds="thesis", config=config, epochs=epochs, save=False, save_models=False,
+            table, "fusion", protocol="thesis", config=config, epochs=epochs, save=False, save_models=False,
             progress=False,
         )  # fmt: skip
     history = next(iter(result.histories.values()))

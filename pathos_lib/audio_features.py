@@ -1,6 +1,7 @@
-"""Wav file -> waveform -> feature matrix (frames x features), for one file or a whole corpus.
+"""Features stage: a 16 kHz mono waveform -> a feature matrix (frames x features), for one utterance.
 
-Three representations, each vectorised over frames (no per-frame Python loops):
+Three representations (the ``audio_feature`` of a configuration), each vectorised over frames (no per-frame
+Python loops):
 
 - ``"thesis34"``: the thesis's 34 short-term features (pyAudioAnalysis style) on 200 ms windows, 100 ms hop:
   zero-crossing rate, energy, energy entropy, spectral centroid, spread, entropy, flux, roll-off (0.90),
@@ -10,13 +11,10 @@ Three representations, each vectorised over frames (no per-frame Python loops):
 
 ``pitch=True`` appends a log-f0 column (librosa's YIN) on the same frames.
 
-Loading policy: every file is read as float32 mono at 16 kHz (stereo averaged, other rates resampled).
 Short-clip policy: a clip shorter than one analysis window is zero-padded to one window, so it yields one
-frame; a file with no samples is an error (reported, never a silent empty matrix).
-
-``extract_corpus`` runs over a corpus table in parallel with an on-disk cache (plain ``.npy`` files, no
-pickle) keyed by the feature configuration and each wav's path, size and modification time.
-Explained in 02_feature_extraction (loading also in 01_data_exploration).
+frame; an empty waveform is an error (never a silent empty matrix). Waveforms come from ``pathos_lib.audio``;
+a whole corpus at a time, cached, is ``pathos_lib.feature_cache``.
+Explained in 02_feature_extraction.
 """
 
 from __future__ import annotations
@@ -24,22 +22,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-import re
-import tempfile
-import warnings
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
-import soundfile as sf
 
-from .paths import data_dir
+from .audio import SAMPLE_RATE
 
-SAMPLE_RATE = 16_000
 FEATURES_VERSION = 1  # bump when the numbers a configuration produces change
 FEATURE_KINDS = ("thesis34", "logmel", "mfcc")
 THESIS34_NAMES = (
@@ -52,9 +41,14 @@ EPS = 1e-10
 
 @dataclass(frozen=True)
 class FeatureConfig:
-    """Everything that decides the numbers a feature extraction produces (and so its cache key)."""
+    """Everything that decides the numbers a feature extraction produces (and so its cache key).
 
-    kind: str = "logmel"
+    ``audio_feature``: one of ``FEATURE_KINDS``; ``window_s`` / ``hop_s`` default to the representation's
+    own (200 / 100 ms for thesis34, 25 / 10 ms otherwise); ``pitch`` appends a log-f0 column.
+    Explained in 02_feature_extraction.
+    """
+
+    audio_feature: str = "logmel"
     sample_rate: int = SAMPLE_RATE
     window_s: float | None = None  # None: 0.2 for thesis34, 0.025 otherwise
     hop_s: float | None = None  # None: 0.1 for thesis34, 0.010 otherwise
@@ -63,9 +57,9 @@ class FeatureConfig:
     pitch: bool = False
 
     def __post_init__(self) -> None:
-        if self.kind not in FEATURE_KINDS:
-            raise ValueError(f"feature must be one of {FEATURE_KINDS}, got {self.kind!r}")
-        thesis = self.kind == "thesis34"
+        if self.audio_feature not in FEATURE_KINDS:
+            raise ValueError(f"audio_feature must be one of {FEATURE_KINDS}, got {self.audio_feature!r}")
+        thesis = self.audio_feature == "thesis34"
         if self.window_s is None:
             object.__setattr__(self, "window_s", 0.2 if thesis else 0.025)
         if self.hop_s is None:
@@ -84,14 +78,14 @@ class FeatureConfig:
     @property
     def n_fft(self) -> int:
         """FFT size: the window for thesis34 (as pyAudioAnalysis), the next power of two otherwise."""
-        return self.window if self.kind == "thesis34" else int(2 ** np.ceil(np.log2(self.window)))
+        return self.window if self.audio_feature == "thesis34" else int(2 ** np.ceil(np.log2(self.window)))
 
     @property
     def names(self) -> list[str]:
         """Column names of the feature matrix."""
-        if self.kind == "thesis34":
+        if self.audio_feature == "thesis34":
             names = list(THESIS34_NAMES)
-        elif self.kind == "logmel":
+        elif self.audio_feature == "logmel":
             names = [f"logmel_{i + 1}" for i in range(self.n_mels)]
         else:
             base = [f"mfcc_{i + 1}" for i in range(self.n_mfcc)]
@@ -99,44 +93,33 @@ class FeatureConfig:
         return names + (["log_f0"] if self.pitch else [])
 
     @property
+    def n_features(self) -> int:
+        """Columns of the feature matrix (``len(names)``): 34, 64 or 121, plus one with pitch."""
+        return len(self.names)
+
+    @property
     def key(self) -> str:
         """A short stable id of this configuration (the cache folder name)."""
-        text = json.dumps({**dataclasses.asdict(self), "version": FEATURES_VERSION}, sort_keys=True)
-        return f"{self.kind}-{hashlib.sha1(text.encode()).hexdigest()[:12]}"
+        fields = dataclasses.asdict(self)
+        fields["kind"] = fields.pop("audio_feature")  # the field's earlier name: existing caches stay valid
+        text = json.dumps({**fields, "version": FEATURES_VERSION}, sort_keys=True)
+        return f"{self.audio_feature}-{hashlib.sha1(text.encode()).hexdigest()[:12]}"
 
 
-def load_audio(path: str | os.PathLike, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
-    """Read a sound file as float32 mono at ``sample_rate`` (stereo averaged, resampled if needed).
+def compute_features(audio: np.ndarray, audio_feature: FeatureConfig | str = "logmel") -> np.ndarray:
+    """The feature matrix of a 16 kHz mono waveform.
 
-    Raises ``ValueError`` naming the file when it cannot be decoded or holds no samples.
-    Explained in 01_data_exploration.
+    ``audio``: float samples, shape (samples,); ``audio_feature``: a ``FeatureConfig`` or a kind name.
+    Returns float32 of shape (frames, ``config.n_features``); raises ``ValueError`` for an empty or
+    non-mono waveform. Explained in 02_feature_extraction.
     """
-    try:
-        audio, rate = sf.read(os.fspath(path), dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError, OSError) as error:
-        raise ValueError(f"Cannot read audio file {path}: {error}") from error
-    if audio.shape[0] == 0:
-        raise ValueError(f"Audio file {path} holds no samples")
-    audio = audio.mean(axis=1)
-    if rate != sample_rate:
-        import librosa
-
-        audio = librosa.resample(audio, orig_sr=rate, target_sr=sample_rate)
-    return np.ascontiguousarray(audio, dtype=np.float32)
-
-
-def compute_features(audio: np.ndarray, config: FeatureConfig | str = "logmel") -> np.ndarray:
-    """The feature matrix (frames x ``len(config.names)``, float32) of a 16 kHz mono waveform.
-
-    Explained in 02_feature_extraction.
-    """
-    config = FeatureConfig(config) if isinstance(config, str) else config
+    config = FeatureConfig(audio_feature) if isinstance(audio_feature, str) else audio_feature
     audio = np.asarray(audio, dtype=np.float32)
     if audio.ndim != 1 or audio.size == 0:
         raise ValueError(f"Expected a non-empty mono waveform, got shape {audio.shape}")
     if audio.size < config.n_fft:  # short-clip policy: pad to one analysis window
         audio = np.pad(audio, (0, config.n_fft - audio.size))
-    if config.kind == "thesis34":
+    if config.audio_feature == "thesis34":
         features = _thesis34(audio, config)
     else:
         features = _mel_family(audio, config)
@@ -171,7 +154,7 @@ def _mel_family(audio: np.ndarray, config: FeatureConfig) -> np.ndarray:
     )
     power = spectrum.real**2 + spectrum.imag**2  # (bins, frames)
     log_mel = np.log(_mel_basis(config.sample_rate, config.n_fft, config.n_mels) @ power + EPS)
-    if config.kind == "logmel":
+    if config.audio_feature == "logmel":
         return log_mel.T
     from scipy.fft import dct
 
@@ -234,7 +217,7 @@ def _log_f0(audio: np.ndarray, config: FeatureConfig, n_frames: int) -> np.ndarr
     """log f0 (YIN, 60-500 Hz) on the same frame grid as the other features."""
     import librosa
 
-    center = config.kind != "thesis34"
+    center = config.audio_feature != "thesis34"
     frame_length = max(config.window, 1024) if center else config.window
     padded = audio if audio.size >= frame_length else np.pad(audio, (0, frame_length - audio.size))
     f0 = librosa.yin(padded, fmin=60, fmax=500, sr=config.sample_rate, frame_length=frame_length,
@@ -311,337 +294,3 @@ def energy_trend(log_energy: np.ndarray, speech_percentile: float = 30.0) -> flo
         return 0.0
     slope = np.polyfit(frames, log_energy[frames], 1)[0]
     return float(slope * (frames[-1] - frames[0]))
-
-
-# ----------------------------------------------------------------------------------------------
-# Normalisation and padding
-
-
-def average_frames(array: np.ndarray, size: int) -> np.ndarray:
-    """Average every ``size`` consecutive frames (the last, shorter group included), as float32.
-
-    The default networks read MFCCs averaged over 8 frames (80 ms steps). Explained in 03_audio_model.
-    """
-    if size <= 1:
-        return array.astype(np.float32)
-    n = len(array)
-    groups = -(-n // size)
-    padded = np.concatenate([array, np.repeat(array[-1:], groups * size - n, axis=0)])
-    return padded.reshape(groups, size, -1).mean(axis=1).astype(np.float32)
-
-
-class Normaliser:
-    """Per-column z-score, fitted on training utterances only, then applied to any utterances.
-
-    ``per_speaker=True`` standardises each speaker by their own statistics: speakers seen in ``fit`` use
-    their training statistics; a new (test) speaker uses statistics of their own frames among those being
-    transformed (no labels involved: the usual speaker normalisation), or, with ``new_speakers="global"``,
-    the global training statistics (for a single utterance, too little to estimate a voice from).
-    ``add_speaker`` registers a new speaker from unlabelled recordings of their voice.
-    Explained in 02_feature_extraction.
-    """
-
-    def __init__(self, per_speaker: bool = False) -> None:
-        self.per_speaker = per_speaker
-        self.mean: np.ndarray | None = None
-        self.std: np.ndarray | None = None
-        self.speaker_stats: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self.fitted_on: int = 0
-
-    def fit(
-        self, features: Mapping[str, np.ndarray], utt_ids: list[str], speakers: list[str] | None = None
-    ) -> Normaliser:
-        """Learn statistics from ``utt_ids`` (the training rows) only."""
-        if not len(utt_ids):
-            raise ValueError("Normaliser.fit needs at least one training utterance")
-        self.mean, self.std = _column_stats([features[u] for u in utt_ids])
-        self.fitted_on = len(utt_ids)
-        if self.per_speaker:
-            self.speaker_stats = self._stats_by_speaker(features, utt_ids, _need(speakers, utt_ids))
-        return self
-
-    def transform(
-        self,
-        features: Mapping[str, np.ndarray],
-        utt_ids: list[str],
-        speakers: list[str] | None = None,
-        new_speakers: str = "own",
-    ) -> dict[str, np.ndarray]:
-        """Standardised copies of the given utterances' features (float32).
-
-        ``new_speakers`` (per-speaker only): "own" (statistics of their frames among those given) or
-        "global" (the training statistics).
-        """
-        if self.mean is None:
-            raise RuntimeError("Normaliser.transform called before fit")
-        if new_speakers not in ("own", "global"):
-            raise ValueError(f"new_speakers must be 'own' or 'global', got {new_speakers!r}")
-        stats = {}
-        if self.per_speaker:
-            speakers = _need(speakers, utt_ids)
-            new = [(u, s) for u, s in zip(utt_ids, speakers, strict=True) if s not in self.speaker_stats]
-            if new_speakers == "own":
-                stats = self._stats_by_speaker(features, [u for u, _ in new], [s for _, s in new])
-            else:
-                stats = {s: (self.mean, self.std) for _, s in new}
-            stats.update(self.speaker_stats)
-        out = {}
-        for i, utt_id in enumerate(utt_ids):
-            mean, std = stats[speakers[i]] if self.per_speaker else (self.mean, self.std)
-            out[utt_id] = ((features[utt_id] - mean) / std).astype(np.float32)
-        return out
-
-    def add_speaker(self, speaker: str, arrays: list[np.ndarray]) -> None:
-        """Use the statistics of ``arrays`` (recordings of ``speaker``, no labels needed) for ``speaker``."""
-        if not self.per_speaker:
-            raise ValueError("add_speaker needs a per-speaker normaliser")
-        if not arrays:
-            raise ValueError(f"add_speaker({speaker!r}) needs at least one recording")
-        self.speaker_stats[speaker] = _column_stats(arrays)
-
-    def save(self, path: str | os.PathLike) -> None:
-        """Store the fitted statistics in a plain ``.npz`` file."""
-        names = sorted(self.speaker_stats)
-        shape = (len(names), len(self.mean))
-        np.savez(
-            path, mean=self.mean, std=self.std, per_speaker=np.array(self.per_speaker),
-            fitted_on=np.array(self.fitted_on), speakers=np.array(names, dtype=str),
-            speaker_mean=np.array([self.speaker_stats[s][0] for s in names]).reshape(shape),
-            speaker_std=np.array([self.speaker_stats[s][1] for s in names]).reshape(shape),
-        )  # fmt: skip
-
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> Normaliser:
-        """Read statistics written by ``save``."""
-        with np.load(path, allow_pickle=False) as data:
-            normaliser = cls(per_speaker=bool(data["per_speaker"]))
-            normaliser.mean, normaliser.std = data["mean"], data["std"]
-            normaliser.fitted_on = int(data["fitted_on"])
-            normaliser.speaker_stats = {
-                str(s): (m, d)
-                for s, m, d in zip(data["speakers"], data["speaker_mean"], data["speaker_std"], strict=True)
-            }
-        return normaliser
-
-    def _stats_by_speaker(self, features, utt_ids, speakers) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        grouped: dict[str, list[np.ndarray]] = {}
-        for utt_id, speaker in zip(utt_ids, speakers, strict=True):
-            grouped.setdefault(speaker, []).append(features[utt_id])
-        return {speaker: _column_stats(arrays) for speaker, arrays in grouped.items()}
-
-
-def _column_stats(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    frames = np.concatenate(arrays, axis=0).astype(np.float64)
-    std = frames.std(axis=0)
-    return frames.mean(axis=0), np.where(std > 1e-8, std, 1.0)
-
-
-def _need(speakers: list[str] | None, utt_ids: list[str]) -> list[str]:
-    if speakers is None or len(speakers) != len(utt_ids):
-        raise ValueError("per-speaker normalisation needs one speaker per utterance id")
-    return list(speakers)
-
-
-def pad_sequences(
-    sequences: list[np.ndarray],
-    max_len: int | None = None,
-    truncate: str = "end",
-    padding: str = "post",
-    value: float = 0.0,
-    dtype: str = "float32",
-) -> tuple[np.ndarray, np.ndarray]:
-    """Stack variable-length sequences into (batch, time[, features]) plus a boolean mask of real steps.
-
-    ``max_len`` defaults to the longest sequence. Longer sequences are cut: ``truncate="end"`` keeps the
-    beginning, ``"start"`` keeps the end, ``"center"`` keeps the middle. ``padding="post"`` pads after the
-    sequence, ``"pre"`` before it (as the thesis did). Explained in 02_feature_extraction.
-    """
-    if truncate not in ("end", "start", "center") or padding not in ("post", "pre"):
-        raise ValueError("truncate must be 'end', 'start' or 'center'; padding 'post' or 'pre'")
-    if not sequences:
-        raise ValueError("pad_sequences needs at least one sequence")
-    lengths = [len(s) for s in sequences]
-    longest = max(max(lengths), 1)
-    max_len = longest if max_len is None else int(max_len)
-    tail = np.asarray(sequences[0]).shape[1:]
-    batch = np.full((len(sequences), max_len, *tail), value, dtype=dtype)
-    mask = np.zeros((len(sequences), max_len), dtype=bool)
-    for i, sequence in enumerate(sequences):
-        sequence = np.asarray(sequence)
-        if len(sequence) > max_len:
-            cut = {"end": 0, "start": len(sequence) - max_len, "center": (len(sequence) - max_len) // 2}[
-                truncate
-            ]
-            sequence = sequence[cut : cut + max_len]
-        n = len(sequence)
-        where = slice(0, n) if padding == "post" else slice(max_len - n, max_len)
-        batch[i, where] = sequence
-        mask[i, where] = True
-    return batch, mask
-
-
-# ----------------------------------------------------------------------------------------------
-# A corpus at a time: parallel, cached, every failure reported
-
-
-@dataclass
-class FeatureSet(Mapping):
-    """utt_id -> feature matrix, plus what could not be extracted and why."""
-
-    config: FeatureConfig
-    arrays: dict[str, np.ndarray]
-    failed: dict[str, str] = field(default_factory=dict)  # utt_id -> error naming the file
-    missing_wav: list[str] = field(default_factory=list)  # rows with no wav_path
-    from_cache: int = 0
-    computed: int = 0
-
-    def __getitem__(self, utt_id: str) -> np.ndarray:
-        return self.arrays[utt_id]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.arrays)
-
-    def __len__(self) -> int:
-        return len(self.arrays)
-
-    def __repr__(self) -> str:
-        return (
-            f"FeatureSet({self.config.kind}: {len(self)} utterances x {len(self.config.names)} features; "
-            f"{self.from_cache} from cache, {self.computed} computed, {len(self.failed)} failed, "
-            f"{len(self.missing_wav)} without wav)"
-        )
-
-
-def feature_cache_dir() -> Path:
-    """Default cache folder: ``<data_dir>/features`` (``PATHOS_DATA`` moves it)."""
-    return data_dir() / "features"
-
-
-def extract_corpus(
-    table: pd.DataFrame,
-    feature: str | FeatureConfig = "logmel",
-    cache_dir: str | os.PathLike | None = None,
-    n_jobs: int | None = None,
-    *,
-    pitch: bool = False,
-    use_cache: bool = True,
-    progress: bool = True,
-) -> FeatureSet:
-    """Features of every row with a wav: utt_id -> float32 array (frames x features).
-
-    Parallel over files (joblib, ``n_jobs`` defaults to all cores) with a tqdm progress bar. Results are
-    cached under ``cache_dir/<config key>/`` (default ``data/features/``) as ``.npy`` files named by
-    utterance and by the wav's identity (path, size, mtime): a changed configuration or file is
-    recomputed, nothing else is. Writes are atomic. Cached arrays come back memory-mapped (read-only;
-    the bytes are read when first used), so a cached re-run returns at once; all arrays are read-only.
-    Unreadable wavs are reported (warning and ``.failed``) and left out; rows without ``wav_path`` are
-    listed in ``.missing_wav``.
-    Explained in 02_feature_extraction.
-    """
-    from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
-
-    config = feature if isinstance(feature, FeatureConfig) else FeatureConfig(feature, pitch=pitch)
-    if "wav_path" not in table.columns or "utt_id" not in table.columns:
-        raise ValueError("extract_corpus needs a table with 'utt_id' and 'wav_path' columns")
-    folder = Path(cache_dir) if cache_dir is not None else feature_cache_dir()
-    folder = folder / config.key
-    folder.mkdir(parents=True, exist_ok=True)
-    existing = _cache_entries(folder) if use_cache else {}
-
-    result = FeatureSet(config, {})
-    todo: list[tuple[str, str, Path]] = []
-    stale: list[Path] = []
-    for utt_id, path in zip(table["utt_id"], table["wav_path"], strict=True):
-        if path is None or (isinstance(path, float) and np.isnan(path)):
-            result.missing_wav.append(str(utt_id))
-            continue
-        path = os.fspath(path)
-        try:
-            identity = _file_identity(path)
-        except OSError as error:
-            result.failed[utt_id] = f"{path}: {error.strerror or error}"
-            continue
-        stem = _safe_stem(utt_id)
-        entry = folder / f"{stem}.{identity}.npy"
-        known = existing.get(stem, [])
-        stale += [folder / name for name in known if name != entry.name]
-        if entry.name in known:
-            try:
-                result.arrays[utt_id] = np.load(entry, mmap_mode="r", allow_pickle=False)
-                result.from_cache += 1
-                continue
-            except (OSError, ValueError):
-                pass  # an unreadable cache entry is recomputed
-        todo.append((utt_id, path, entry))
-
-    if todo:
-        n_jobs = n_jobs or os.cpu_count() or 1
-        jobs = (delayed(_extract_one)(path, config, entry) for _, path, entry in todo)
-        runner = Parallel(n_jobs=n_jobs, return_as="generator", batch_size="auto") if n_jobs > 1 else None
-        outputs = runner(jobs) if runner else (job[0](*job[1], **job[2]) for job in jobs)
-        for (utt_id, _, _), (array, error) in tqdm(
-            zip(todo, outputs, strict=True), total=len(todo), disable=not progress, desc=config.kind
-        ):
-            if error is None:
-                array.flags.writeable = False  # like the memory-mapped cached ones
-                result.arrays[utt_id] = array
-                result.computed += 1
-            else:
-                result.failed[utt_id] = error
-    for path in stale:
-        path.unlink(missing_ok=True)
-    if result.failed:
-        listed = "; ".join(list(result.failed.values())[:5])
-        warnings.warn(
-            f"{len(result.failed)} audio file(s) could not be read and are left out of the features "
-            f"(see .failed): {listed}",
-            stacklevel=2,
-        )
-    return result
-
-
-def _extract_one(path: str, config: FeatureConfig, entry: Path) -> tuple[np.ndarray | None, str | None]:
-    try:
-        features = compute_features(load_audio(path, config.sample_rate), config)
-    except ValueError as error:
-        return None, str(error)
-    _atomic_save(entry, features)
-    return features, None
-
-
-def _atomic_save(entry: Path, array: np.ndarray) -> None:
-    """Write to a temporary file in the same folder, then rename: readers never see half a file."""
-    handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".npy")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            np.save(stream, array, allow_pickle=False)
-        os.replace(temporary, entry)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _file_identity(path: str) -> str:
-    stat = os.stat(path)
-    text = f"{os.path.abspath(path)}|{stat.st_size}|{stat.st_mtime_ns}"
-    return hashlib.sha1(text.encode()).hexdigest()[:16]
-
-
-_SAFE = re.compile(r"^[A-Za-z0-9_\-]+$")
-
-
-def _safe_stem(utt_id: str) -> str:
-    text = str(utt_id)
-    return text if _SAFE.match(text) else "h" + hashlib.sha1(text.encode()).hexdigest()[:20]
-
-
-def _cache_entries(folder: Path) -> dict[str, list[str]]:
-    """stem -> cache file names, from one listing of the folder (temporary files ignored)."""
-    entries: dict[str, list[str]] = {}
-    with os.scandir(folder) as listing:
-        for item in listing:
-            name = item.name
-            if name.endswith(".npy") and not name.startswith(".tmp-"):
-                entries.setdefault(name.split(".", 1)[0], []).append(name)
-    return entries

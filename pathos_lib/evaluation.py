@@ -11,7 +11,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_matrix, f1_score, recall_score
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, recall_score
 
 # Published figures to show beside ours (../shared/notes/peers.md); protocol stated for each. "thesis UA" is
 # the mean diagonal of the thesis's row-normalised confusion matrix (its README's 73.5 %).
@@ -36,42 +36,57 @@ PUBLISHED = pd.DataFrame(
 
 
 def weighted_accuracy(y_true, y_pred) -> float:
-    """WA: the share of utterances classified correctly."""
+    """WA: the share of utterances classified correctly. Explained in 03_audio_model."""
     return float(accuracy_score(y_true, y_pred))
 
 
-def unweighted_accuracy(y_true, y_pred) -> float:
-    """UA: the mean over classes of each class's recall."""
-    return float(balanced_accuracy_score(y_true, y_pred))
+def per_class_recall(y_true, y_pred, classes) -> np.ndarray:
+    """Each class's recall, in the order of ``classes``, shape (len(classes),); NaN for a class that
+    ``y_true`` does not contain (its recall is undefined, not 0). Explained in 03_audio_model."""
+    return recall_score(y_true, y_pred, labels=list(classes), average=None, zero_division=np.nan)
 
 
-def macro_f1(y_true, y_pred, labels=None) -> float:
-    """The mean over classes of each class's F1."""
-    return float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0))
+def unweighted_accuracy(y_true, y_pred, classes=None) -> float:
+    """UA: the mean recall over the classes that ``y_true`` contains.
+
+    The one definition PATHOS uses. A test fold without some class (possible with custom folds or tiny
+    corpora) is scored on the classes it has: the absent class's recall is undefined and left out, not
+    counted as 0. With every class present this is sklearn's ``balanced_accuracy_score``.
+    ``classes`` only fixes which labels exist (default: those in ``y_true``). Explained in 03_audio_model.
+    """
+    classes = np.unique(y_true) if classes is None else classes
+    return float(np.nanmean(per_class_recall(y_true, y_pred, classes)))
 
 
-def scores(y_true, y_pred, labels: list[str]) -> dict[str, float]:
-    """WA, UA, macro-F1 and each class's recall, in one dict.
+def macro_f1(y_true, y_pred, classes=None) -> float:
+    """The mean over classes of each class's F1. Explained in 03_audio_model."""
+    return float(f1_score(y_true, y_pred, labels=classes, average="macro", zero_division=0))
 
+
+def scores(y_true, y_pred, classes: list) -> dict[str, float]:
+    """WA, UA, macro-F1 and each class's recall (``recall_<class>``, NaN when absent), in one dict.
+
+    ``y_true`` / ``y_pred``: (n,) class names or indices; ``classes``: all classes, in report order.
     Explained in 03_audio_model.
     """
-    recalls = recall_score(y_true, y_pred, labels=labels, average=None, zero_division=0)
+    recalls = per_class_recall(y_true, y_pred, classes)
     result = {
         "wa": weighted_accuracy(y_true, y_pred),
-        "ua": float(np.mean(recalls)),
-        "f1": macro_f1(y_true, y_pred, labels),
+        "ua": unweighted_accuracy(y_true, y_pred, classes),
+        "f1": macro_f1(y_true, y_pred, classes),
     }
-    result.update({f"recall_{label}": float(r) for label, r in zip(labels, recalls, strict=True)})
+    result.update({f"recall_{c}": float(r) for c, r in zip(classes, recalls, strict=True)})
     return result
 
 
-def confusion(y_true, y_pred, labels: list[str], normalise: bool = True) -> pd.DataFrame:
-    """Confusion matrix (rows true, columns predicted); ``normalise`` divides each row by its total."""
-    matrix = confusion_matrix(y_true, y_pred, labels=labels).astype(float)
+def confusion(y_true, y_pred, classes: list[str], normalise: bool = True) -> pd.DataFrame:
+    """Confusion matrix, (len(classes), len(classes)), rows true, columns predicted; ``normalise``
+    divides each row by its total. Explained in 05_fusion."""
+    matrix = confusion_matrix(y_true, y_pred, labels=classes).astype(float)
     if normalise:
         matrix = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
     return pd.DataFrame(
-        matrix, index=pd.Index(labels, name="true"), columns=pd.Index(labels, name="predicted")
+        matrix, index=pd.Index(classes, name="true"), columns=pd.Index(classes, name="predicted")
     )
 
 
@@ -136,7 +151,7 @@ def plot_attention(
 
     Explained in 05_fusion.
     """
-    from .audio_features import load_audio
+    from .audio import load_audio
 
     panels = int(audio_weights is not None) + int(text_weights is not None)
     fig, axes = plt.subplots(panels, 1, figsize=(9, 2.6 * panels), squeeze=False)
@@ -158,7 +173,7 @@ def draw_audio_attention(ax: plt.Axes, audio: np.ndarray, weights, frame_seconds
 
     Explained in 05_fusion.
     """
-    from .audio_features import SAMPLE_RATE
+    from .audio import SAMPLE_RATE
 
     time = np.arange(len(audio)) / SAMPLE_RATE
     ax.plot(time, audio / (np.abs(audio).max() + 1e-9), color="#bbbbbb", lw=0.5)

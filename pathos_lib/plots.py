@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .audio_features import SAMPLE_RATE, load_audio
+from .audio import SAMPLE_RATE, load_audio
 from .corpus import LABEL_SCHEMES
 from .paths import figures_dir
 

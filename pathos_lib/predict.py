@@ -11,7 +11,7 @@ prediction says so.
 
 Command line::
 
-    python -m pathos_lib.predict MODEL_DIR FILE.wav "the transcript"
+    pathos-predict MODEL_DIR FILE.wav "the transcript"      (or: python -m pathos_lib.predict ...)
 
 prints a table of probabilities per model; a missing or unreadable file is a clear error (exit 1); an
 empty transcript runs the audio network only and says which networks it could not use.
@@ -30,8 +30,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .audio_features import SAMPLE_RATE, FeatureConfig, compute_features, load_audio
-from .experiment import CVResult, TrainedModel, model_folder
+from .audio import as_waveform, duration_s
+from .audio_features import compute_features
+from .experiment import TrainedModel, model_folder
+from .results import CVResult
 from .text_features import tokenize
 
 MODEL_ORDER = ("audio", "text", "fusion")
@@ -75,42 +77,6 @@ class Prediction:
         return "\n".join(lines)
 
 
-def as_waveform(audio: str | Path | tuple[np.ndarray, int]) -> np.ndarray:
-    """A wav path or a ``(samples, sample_rate)`` pair as float32 mono at 16 kHz.
-
-    Stereo (either axis order) is averaged, integer samples (signed or unsigned PCM) are scaled to
-    [-1, 1], any sample rate is resampled. Raises ``ValueError`` for an unreadable file, an empty signal
-    or a bad sample rate.
-    Explained in 07_try_it.
-    """
-    if isinstance(audio, (str, Path)):
-        if not Path(audio).is_file():
-            raise FileNotFoundError(f"No audio file at {audio}")
-        return load_audio(audio)
-    if not (isinstance(audio, tuple) and len(audio) == 2):
-        raise TypeError("audio must be a wav path or a (samples, sample_rate) pair")
-    samples, rate = np.asarray(audio[0]), audio[1]
-    if not isinstance(rate, (int, np.integer)) or rate <= 0:
-        raise ValueError(f"sample_rate must be a positive integer, got {rate!r}")
-    if np.issubdtype(samples.dtype, np.unsignedinteger):  # e.g. 8-bit PCM: silence at the midpoint
-        middle = (float(np.iinfo(samples.dtype).max) + 1.0) / 2.0
-        samples = (samples - middle) / middle
-    elif np.issubdtype(samples.dtype, np.integer):
-        samples = samples / float(np.iinfo(samples.dtype).max)
-    samples = samples.astype(np.float32)
-    if samples.ndim == 2:  # channels on the shorter axis, whichever it is
-        samples = samples.mean(axis=0 if samples.shape[0] < samples.shape[1] else 1)
-    if samples.ndim != 1 or samples.size == 0:
-        raise ValueError(f"audio samples must be a non-empty 1-D or 2-D array, got shape {samples.shape}")
-    if not np.all(np.isfinite(samples)):
-        raise ValueError("audio samples contain NaN or infinite values")
-    if rate != SAMPLE_RATE:
-        import librosa
-
-        samples = librosa.resample(samples, orig_sr=int(rate), target_sr=SAMPLE_RATE)
-    return np.ascontiguousarray(samples, dtype=np.float32)
-
-
 class Predictor:
     """Trained audio / text / fused networks, ready for new utterances.
 
@@ -121,10 +87,10 @@ class Predictor:
         if not networks:
             raise ValueError("A Predictor needs at least one trained network")
         self.networks = {name: networks[name] for name in MODEL_ORDER if name in networks}
-        labels = {tuple(model.labels) for model in self.networks.values()}
-        if len(labels) > 1:
-            raise ValueError(f"The networks were trained on different classes: {sorted(labels)}")
-        self.labels = list(labels.pop())
+        classes = {tuple(model.classes) for model in self.networks.values()}
+        if len(classes) > 1:
+            raise ValueError(f"The networks were trained on different classes: {sorted(classes)}")
+        self.classes = list(classes.pop())
 
     @classmethod
     def load(cls, model_dir: str | Path) -> Predictor:
@@ -190,54 +156,55 @@ class Predictor:
         training statistics are used (one utterance is too little to estimate a new voice from).
         """
         waveform = None if audio is None else as_waveform(audio)
-        if waveform is not None and len(waveform) < MIN_AUDIO_SECONDS * SAMPLE_RATE:
+        if waveform is not None and duration_s(waveform) < MIN_AUDIO_SECONDS:
             raise ValueError(
-                f"The audio lasts {len(waveform) / SAMPLE_RATE:.3f} s; at least {MIN_AUDIO_SECONDS} s needed"
+                f"The audio lasts {duration_s(waveform):.3f} s; at least {MIN_AUDIO_SECONDS} s needed"
             )
         transcript = "" if transcript is None else str(transcript)
-        table = pd.DataFrame({"utt_id": ["input"], "session": [0], "speaker": [speaker or NEW_SPEAKER],
-                              "label": [self.labels[0]], "transcript": [transcript],
-                              "wav_path": [None]})  # fmt: skip
+        speaker = speaker or NEW_SPEAKER
         rows, attention, skipped, notes = {}, {}, {}, []
         features: dict[str, np.ndarray] = {}
         for name, network in self.networks.items():
-            uses_audio, uses_text = name in ("audio", "fusion"), name in ("text", "fusion")
-            words = tokenize(transcript, network.config.tokenizer)
-            if uses_audio and waveform is None:
+            inputs = network.inputs
+            words = tokenize(transcript, inputs.config.tokenizer)
+            if inputs.uses_audio and waveform is None:
                 skipped[name] = "no audio given"
                 continue
-            if uses_text and not words:
+            if inputs.uses_text and not words:
                 empty = not transcript.strip()
                 skipped[name] = "the transcript is empty" if empty else "no words in the transcript"
                 continue
-            given = None
-            if uses_audio:
-                kind = network.config.audio_feature
+            frames = None
+            if inputs.uses_audio:
+                kind = inputs.config.audio_feature
                 if kind not in features:
-                    features[kind] = compute_features(waveform, FeatureConfig(kind))
-                given = {"input": features[kind]}
-            rows[name] = network.probabilities(table, given, new_speakers="global").iloc[0]
-            weights = {b: w[0] for b, w in network.attention(table, given, new_speakers="global").items()}
+                    features[kind] = compute_features(waveform, inputs.feature_config)
+                frames = [features[kind]]
+            sequences = inputs.encode(
+                audio=frames, texts=[transcript], speakers=[speaker], new_speakers="global"
+            )
+            rows[name] = network.probabilities_of(sequences)[0]
+            weights = {branch: w[0] for branch, w in network.attention_of(sequences).items()}
             attention[name] = {}
             if "audio" in weights:
                 times = (np.arange(len(weights["audio"])) + 0.5) * network.step_seconds
                 attention[name]["audio"] = pd.DataFrame({"time_s": times, "weight": weights["audio"]})
             if "text" in weights:
                 shown = words[: len(weights["text"])]
-                known = [word in network.vocabulary.index for word in shown]
+                known = [word in inputs.vocabulary.index for word in shown]
                 attention[name]["text"] = pd.DataFrame(
                     {"word": shown, "known": known, "weight": weights["text"]}
                 )
-            if uses_audio and network.normaliser is not None and network.normaliser.per_speaker:
-                if (speaker or NEW_SPEAKER) not in network.normaliser.speaker_stats:
-                    notes.append(
-                        "unknown speaker: audio normalised with the global training statistics "
-                        "(Predictor.add_speaker gives better estimates)"
-                    )
-        probabilities = pd.DataFrame.from_dict(rows, orient="index", columns=self.labels)
+            per_speaker = inputs.normaliser is not None and inputs.normaliser.per_speaker
+            if inputs.uses_audio and per_speaker and not inputs.knows_speaker(speaker):
+                notes.append(
+                    "unknown speaker: audio normalised with the global training statistics "
+                    "(Predictor.add_speaker gives better estimates)"
+                )
+        probabilities = pd.DataFrame.from_dict(rows, orient="index", columns=self.classes)
         return Prediction(
             probabilities=probabilities, attention=attention, skipped=skipped, notes=sorted(set(notes)),
-            duration_s=None if waveform is None else len(waveform) / SAMPLE_RATE, transcript=transcript,
+            duration_s=None if waveform is None else duration_s(waveform), transcript=transcript,
         )  # fmt: skip
 
 
@@ -296,12 +263,13 @@ def plot_prediction(prediction: Prediction, waveform: np.ndarray | None = None, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m pathos_lib.predict MODEL_DIR FILE.wav "transcript"``; returns the exit status.
+    """``pathos-predict MODEL_DIR FILE.wav "transcript"`` (also ``python -m pathos_lib.predict``); returns
+    the exit status (0: predicted; 1: a missing or unreadable input, or no network could be used).
 
     Explained in 07_try_it.
     """
     parser = argparse.ArgumentParser(
-        prog="python -m pathos_lib.predict",
+        prog="pathos-predict",
         description="Emotion probabilities of one utterance from the trained PATHOS networks.",
     )
     parser.add_argument("model_dir", type=Path, help="e.g. build/models/try_it (written by make notebooks)")

@@ -21,32 +21,30 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio_features import pad_sequences
-
 PAD, OOV = "<pad>", "<unk>"
 TOKENIZERS = ("thesis", "treebank", "wordpunct")
 _NOT_WORD = re.compile(r"[^a-z0-9']")
 
 
-def tokenize(text: str | None, method: str = "thesis") -> list[str]:
-    """Split a transcript into lower-case tokens with one of ``TOKENIZERS``.
+def tokenize(text: str | None, tokenizer: str = "thesis") -> list[str]:
+    """Split a transcript into lower-case tokens with ``tokenizer``, one of ``TOKENIZERS``.
 
-    Explained in 02_feature_extraction.
+    Returns a list of tokens ([] for None, NaN or an empty text). Explained in 02_feature_extraction.
     """
     if text is None or (isinstance(text, float) and np.isnan(text)):
         return []
     text = str(text).lower()
-    if method == "thesis":
+    if tokenizer == "thesis":
         return [token for token in (_NOT_WORD.sub("", word) for word in text.split()) if token]
-    if method == "treebank":
+    if tokenizer == "treebank":
         from nltk.tokenize import TreebankWordTokenizer
 
         return TreebankWordTokenizer().tokenize(text)
-    if method == "wordpunct":
+    if tokenizer == "wordpunct":
         from nltk.tokenize import WordPunctTokenizer
 
         return WordPunctTokenizer().tokenize(text)
-    raise ValueError(f"tokenizer must be one of {TOKENIZERS}, got {method!r}")
+    raise ValueError(f"tokenizer must be one of {TOKENIZERS}, got {tokenizer!r}")
 
 
 class Vocabulary:
@@ -83,7 +81,9 @@ class Vocabulary:
     def encode_batch(
         self, texts: Iterable[str | None], max_len: int | None = None, padding: str = "post"
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(ids [n, time] int32, mask [n, time]) for a list of transcripts; see ``pad_sequences``."""
+        """(ids [n, time] int32, mask [n, time]) for a list of transcripts; see ``inputs.pad_sequences``."""
+        from .inputs import pad_sequences
+
         sequences = [np.array(self.encode(text), dtype=np.int32) for text in texts]
         return pad_sequences(sequences, max_len=max_len, padding=padding, value=0, dtype="int32")
 

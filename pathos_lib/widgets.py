@@ -18,7 +18,7 @@ import pandas as pd
 import soundfile as sf
 from IPython.display import Audio, display
 
-from .audio_features import SAMPLE_RATE, load_audio
+from .audio import SAMPLE_RATE, load_audio
 from .plots import plot_utterance
 
 if TYPE_CHECKING:
@@ -186,7 +186,8 @@ class TryItApp:
         return self._predict(wav_path.strip(), transcript, None, wav_path.strip())
 
     def _predict(self, wav_path, transcript, speaker, title) -> Prediction | None:
-        from .predict import as_waveform, plot_prediction
+        from .audio import as_waveform
+        from .predict import plot_prediction
 
         try:
             waveform = as_waveform(wav_path)

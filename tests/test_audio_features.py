@@ -1,4 +1,4 @@
-"""Audio features: shapes, known signals, the per-frame reference, the cache, failures, normalisation."""
+"""Audio features: shapes, known signals, the per-frame reference, the cache, failures."""
 
 from __future__ import annotations
 
@@ -10,17 +10,15 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
+from pathos_lib.audio import load_audio
 from pathos_lib.audio_features import (
     FEATURE_KINDS,
     FeatureConfig,
-    Normaliser,
     compute_features,
     energy_trend,
-    extract_corpus,
-    load_audio,
-    pad_sequences,
     thesis34_per_frame,
 )
+from pathos_lib.feature_cache import extract_corpus
 
 RATE = 16000
 
@@ -163,49 +161,6 @@ def test_unreadable_and_missing_wavs_are_reported(wav_table, tmp_path):
     assert set(features.failed) == {"broken", "gone"} and "gone.wav" in features.failed["gone"]
     assert features.missing_wav == ["text_only"]
     assert "2 failed, 1 without wav" in repr(features)
-
-
-def test_normaliser_is_fitted_on_training_rows_only(tmp_path):
-    rng = np.random.default_rng(0)
-    features = {f"tr{i}": rng.normal(5, 2, (50, 3)) for i in range(4)}
-    features.update({f"te{i}": rng.normal(100, 30, (50, 3)) for i in range(2)})
-    train, test = [f"tr{i}" for i in range(4)], ["te0", "te1"]
-    normaliser = Normaliser().fit(features, train)
-    expected = np.concatenate([features[u] for u in train])
-    assert np.allclose(normaliser.mean, expected.mean(0)) and np.allclose(normaliser.std, expected.std(0))
-    assert normaliser.fitted_on == 4
-    out = normaliser.transform(features, train + test)
-    assert np.allclose(np.concatenate([out[u] for u in train]).mean(0), 0, atol=1e-6)
-    assert np.concatenate([out[u] for u in test]).mean() > 10  # test rows were not used to fit
-    normaliser.save(tmp_path / "norm.npz")
-    loaded = Normaliser.load(tmp_path / "norm.npz")
-    assert np.allclose(loaded.transform(features, test)["te0"], out["te0"])
-
-
-def test_per_speaker_normaliser():
-    rng = np.random.default_rng(0)
-    features = {"a1": rng.normal(0, 1, (40, 2)), "a2": rng.normal(0, 1, (40, 2)),
-                "b1": rng.normal(10, 1, (40, 2)), "c1": rng.normal(-20, 3, (40, 2))}  # fmt: skip
-    normaliser = Normaliser(per_speaker=True).fit(features, ["a1", "a2", "b1"], ["A", "A", "B"])
-    out = normaliser.transform(features, ["b1", "c1"], ["B", "C"])
-    assert abs(out["b1"].mean()) < 1e-5 and abs(out["c1"].mean()) < 1e-5  # C: by its own frames
-    with pytest.raises(ValueError, match="one speaker per utterance"):
-        normaliser.transform(features, ["b1"])
-
-
-def test_pad_sequences_policies():
-    sequences = [np.ones((3, 2)), 2 * np.ones((5, 2)), np.arange(10).reshape(5, 2)]
-    batch, mask = pad_sequences(sequences)
-    assert batch.shape == (3, 5, 2) and mask.sum(1).tolist() == [3, 5, 5]
-    assert (batch[0, 3:] == 0).all() and mask[0].tolist() == [True, True, True, False, False]
-    pre, pre_mask = pad_sequences(sequences, padding="pre")
-    assert pre_mask[0].tolist() == [False, False, True, True, True] and (pre[0, 2:] == 1).all()
-    cut, _ = pad_sequences(sequences, max_len=2, truncate="end")
-    assert cut[2].tolist() == [[0, 1], [2, 3]]
-    assert pad_sequences(sequences, max_len=2, truncate="start")[0][2].tolist() == [[6, 7], [8, 9]]
-    assert pad_sequences(sequences, max_len=3, truncate="center")[0][2].tolist() == [[2, 3], [4, 5], [6, 7]]
-    with pytest.raises(ValueError, match="truncate"):
-        pad_sequences(sequences, truncate="middle")
 
 
 def test_energy_trend_sees_order_that_statistics_cannot():

@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pathos_lib import experiment
+from pathos_lib import inputs
+from pathos_lib.baselines import baseline_cross_validate
 from pathos_lib.corpus import load_iemocap
 from pathos_lib.evaluation import scores, unweighted_accuracy, weighted_accuracy
-from pathos_lib.experiment import CVResult, TrainedModel, baseline_cross_validate, cross_validate
+from pathos_lib.experiment import CVResult, TrainedModel, cross_validate
 from pathos_lib.models import ModelConfig
 
 TINY = ModelConfig(dense_units=(16,), lstm_units=8, fusion_units=16, embedding_dim=8, epochs=3, patience=0)
@@ -41,13 +42,13 @@ def test_wa_and_ua_on_a_hand_made_example():
 
 def test_text_run_never_needs_audio_and_fits_inside_folds(table, monkeypatch):
     fitted_on = []
-    original = experiment.Vocabulary.fit
+    original = inputs.Vocabulary.fit
 
     def spy(texts, *args, **kwargs):
         fitted_on.append(list(texts))
         return original(texts, *args, **kwargs)
 
-    monkeypatch.setattr(experiment.Vocabulary, "fit", staticmethod(spy))
+    monkeypatch.setattr(inputs.Vocabulary, "fit", staticmethod(spy))
     text_only = table.drop(columns=["wav_path"])
     result = cross_validate(text_only, "text", config=TINY, progress=False)
     assert len(result.per_fold) == 5 and 0 <= result.ua <= 1
@@ -68,8 +69,8 @@ def test_text_run_never_needs_audio_and_fits_inside_folds(table, monkeypatch):
 
 def test_audio_run_never_needs_transcripts_and_is_deterministic(table):
     audio_only = table.drop(columns=["transcript"])
-    first = cross_validate(audio_only, "audio", folds="thesis", config=TINY, progress=False, save=False)
-    second = cross_validate(audio_only, "audio", folds="thesis", config=TINY, progress=False, save=False)
+    first = cross_validate(audio_only, "audio", protocol="thesis", config=TINY, progress=False, save=False)
+    second = cross_validate(audio_only, "audio", protocol="thesis", config=TINY, progress=False, save=False)
     assert first.per_fold["fold"].tolist() == ["sessions 1-4 / 5"]
     assert np.allclose(
         first.predictions.filter(like="prob_"), second.predictions.filter(like="prob_"), atol=1e-5
@@ -78,18 +79,18 @@ def test_audio_run_never_needs_transcripts_and_is_deterministic(table):
 
 
 def test_fusion_results_models_and_reuse(table, tmp_path):
-    result = cross_validate(table, "fusion", folds="thesis", config=TINY, progress=False)
+    result = cross_validate(table, "fusion", protocol="thesis", config=TINY, progress=False)
     saved = tmp_path / "build" / "results" / f"{result.name}.json"
     payload = json.loads(saved.read_text())
-    assert payload["ua"] == pytest.approx(result.ua) and payload["labels"] == ["ang", "hap", "neu", "sad"]
+    assert payload["ua"] == pytest.approx(result.ua) and payload["classes"] == ["ang", "hap", "neu", "sad"]
     assert CVResult.load(saved).predictions.shape == result.predictions.shape
-    again = cross_validate(table, "fusion", folds="thesis", config=TINY, progress=False, reuse=True)
+    again = cross_validate(table, "fusion", protocol="thesis", config=TINY, progress=False, reuse=True)
     assert again.fingerprint == result.fingerprint and again.ua == pytest.approx(result.ua)
     folder = tmp_path / "build" / "models" / result.name / "sessions-1-4-5"
     assert {p.name for p in folder.iterdir()} >= {
         "model.keras",
         "preprocessing.json",
-        "normaliser.npz",
+        "normaliser.json",
         "vocabulary.json",
     }
     trained = TrainedModel(folder)
@@ -102,7 +103,7 @@ def test_fusion_results_models_and_reuse(table, tmp_path):
 
 
 def test_late_fusion_chooses_a_weight_per_fold(table):
-    result = cross_validate(table, "late_fusion", folds="thesis", config=TINY, progress=False, save=False)
+    result = cross_validate(table, "late_fusion", protocol="thesis", config=TINY, progress=False, save=False)
     assert 0.0 <= result.per_fold["audio_weight"].iloc[0] <= 1.0
     probabilities = result.predictions.filter(like="prob_").to_numpy()
     assert np.allclose(probabilities.sum(1), 1, atol=1e-5)
@@ -112,12 +113,12 @@ def test_missing_inputs_are_reported_not_silently_dropped(table):
     damaged = table.copy()
     damaged.loc[damaged.index[:3], "transcript"] = None
     with pytest.warns(UserWarning, match="3 row"):
-        result = baseline_cross_validate(damaged, "text", folds="thesis")
+        result = baseline_cross_validate(damaged, "text", protocol="thesis")
     assert "3 row(s) without transcript" in result.notes[0]
     with pytest.raises(ValueError, match="modality"):
         cross_validate(table, "video")
-    with pytest.raises(ValueError, match="outside labels"):
-        cross_validate(table, "text", labels=["ang", "hap"], config=TINY)
+    with pytest.raises(ValueError, match="outside classes"):
+        cross_validate(table, "text", classes=["ang", "hap"], config=TINY)
 
 
 def test_unreadable_wav_is_a_clear_error(table, tmp_path):
@@ -129,7 +130,7 @@ def test_unreadable_wav_is_a_clear_error(table, tmp_path):
         pytest.warns(UserWarning),
         pytest.raises(ValueError, match=r"1 audio file\(s\) could not be read.*broken.wav"),
     ):
-        cross_validate(damaged, "audio", folds="thesis", config=TINY, progress=False, save=False)
+        cross_validate(damaged, "audio", protocol="thesis", config=TINY, progress=False, save=False)
 
 
 def test_baselines_run_on_the_same_folds(table):

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from pathos_lib.audio_features import load_audio
+from pathos_lib.audio import as_waveform, load_audio
 from pathos_lib.corpus import load_iemocap
 from pathos_lib.experiment import TrainedModel, cross_validate, model_folder
 from pathos_lib.models import ModelConfig
-from pathos_lib.predict import Predictor, as_waveform, main
+from pathos_lib.predict import Predictor, main
 
 TINY = ModelConfig(dense_units=(16,), lstm_units=8, fusion_units=16, embedding_dim=8, epochs=3, patience=0)
 
@@ -39,7 +39,7 @@ def table(synthetic_root):
 @pytest.fixture(scope="module")
 def results(build, table):
     return [
-        cross_validate(table, modality, folds="thesis", config=TINY, progress=False)
+        cross_validate(table, modality, protocol="thesis", config=TINY, progress=False)
         for modality in ("audio", "text", "fusion")
     ]
 
@@ -142,7 +142,7 @@ def test_load_finds_one_model_per_modality_or_says_why(model_dir, tmp_path):
         Predictor.load(tmp_path / "two")
     with pytest.raises(ValueError, match="different classes"):
         text = TrainedModel(model_dir / "text")
-        text.labels = ["a", "b"]
+        text.inputs.classes = ["a", "b"]
         Predictor({"text": text, "audio": TrainedModel(model_dir / "audio")})
 
 

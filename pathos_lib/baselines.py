@@ -1,0 +1,87 @@
+"""Baselines stage: the simple systems every network is held to, on the same folds.
+
+Audio: mean and standard deviation of each MFCC column over the utterance, standardised, then logistic
+regression with balanced class weights. Text: TF-IDF of word unigrams and bigrams (the same tokens as the
+network reads), then logistic regression. A network that cannot beat these has not earned its complexity.
+Explained in 03_audio_model (audio) and 04_text_model (text).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import pandas as pd
+
+from .corpus import check_table
+from .experiment import usable_rows
+from .feature_cache import extract_corpus
+from .models import PRESETS
+from .results import CVResult, fold_scores, prediction_frame
+from .splits import Fold, make_folds
+from .text_features import tokenize
+
+
+def baseline_cross_validate(
+    table: pd.DataFrame,
+    modality: str,
+    *,
+    protocol: str | list[Fold] = "session",
+    classes: list[str] | None = None,
+    seed: int = 0,
+    tokenizer: str | None = None,
+) -> CVResult:
+    """The simple baseline of ``modality`` ("audio" or "text") cross-validated on ``protocol``'s folds.
+
+    ``classes`` fixes the class order (default: the sorted labels of the table); ``tokenizer`` (text)
+    defaults to the default preset's, e.g. ``"thesis"`` to match the thesis preset. Returns a
+    ``CVResult`` (modality "audio_baseline" or "text_baseline").
+    Explained in 03_audio_model (audio) and 04_text_model (text).
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if modality not in ("audio", "text"):
+        raise ValueError(f"baselines exist for 'audio' and 'text', got {modality!r}")
+    table, notes = usable_rows(check_table(table, modality), modality)
+    classes = list(classes) if classes is not None else sorted(table["label"].unique())
+    y = table["label"].map({c: i for i, c in enumerate(classes)}).to_numpy()
+    if modality == "audio":
+        features = extract_corpus(table, "mfcc", progress=False)
+        x = np.stack([np.concatenate([features[u].mean(0), features[u].std(0)]) for u in table["utt_id"]])
+    else:
+        x = table["transcript"].fillna("").to_numpy()
+    per_fold, predictions = [], []
+    for fold in make_folds(table, protocol, seed=seed):
+        if modality == "audio":
+            model = make_pipeline(
+                StandardScaler(), LogisticRegression(max_iter=3000, class_weight="balanced")
+            )
+        else:
+            vectoriser = TfidfVectorizer(
+                tokenizer=partial(tokenize, tokenizer=tokenizer or PRESETS["default"].tokenizer),
+                token_pattern=None, lowercase=False, ngram_range=(1, 2),
+            )  # fmt: skip
+            model = make_pipeline(
+                vectoriser, LogisticRegression(max_iter=3000, class_weight="balanced", C=5.0)
+            )
+        model.fit(x[fold.train], y[fold.train])
+        probabilities = np.zeros((len(fold.test), len(classes)))
+        probabilities[:, model.classes_] = model.predict_proba(x[fold.test])
+        frame = prediction_frame(
+            table["utt_id"].to_numpy()[fold.test], fold.name, y[fold.test], probabilities, classes
+        )
+        predictions.append(frame)
+        per_fold.append({"fold": fold.name, "n_train": len(fold.train), "n_validation": 0,
+                         "n_test": len(fold.test), **fold_scores(frame, classes)})  # fmt: skip
+    kind = "mfcc_stats_logreg" if modality == "audio" else "tfidf_logreg"
+    protocol_name = protocol if isinstance(protocol, str) else "custom"
+    name = f"{table.attrs.get('corpus', 'custom')}_{modality}_baseline_{kind}_{protocol_name}_seed{seed}"
+    return CVResult(
+        name=name, modality=f"{modality}_baseline", protocol=protocol_name, classes=classes,
+        config={"baseline": kind},
+        per_fold=pd.DataFrame(per_fold), predictions=pd.concat(predictions, ignore_index=True),
+        corpus=table.attrs.get("corpus", "custom"), notes=notes,
+    )  # fmt: skip
