@@ -3,7 +3,7 @@
 The one place that knows PATHOS's sample rate (``SAMPLE_RATE``) and how any other sound is brought to it:
 channels averaged to mono, integer PCM scaled to [-1, 1], other rates resampled (librosa's
 ``resample``). Every later stage (features, the synthetic voices, plots, prediction) starts from here.
-Explained in 01_data_exploration (loading) and 07_try_it (samples from a microphone or another rate).
+Explained in 02_feature_extraction (loading) and 07_try_it (samples from a microphone or another rate).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def load_audio(path: str | os.PathLike) -> np.ndarray:
 
     Stereo is averaged, other rates are resampled (``to_mono_16k``). Raises ``ValueError`` naming the
     file when it cannot be decoded, holds no samples or holds non-finite ones.
-    Explained in 01_data_exploration.
+    Explained in 02_feature_extraction.
     """
     try:
         samples, rate = sf.read(os.fspath(path), dtype="float32", always_2d=True)

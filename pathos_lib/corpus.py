@@ -57,7 +57,7 @@ TRANSCRIPT_LINE = re.compile(r"^(?P<utt_id>\S+)\s+\[[\d.\s]+-[\d.\s]+\]:\s?(?P<t
 
 @dataclass
 class SkippedLine:
-    """A line of an input file that was not used, and why."""
+    """A line of an input file that was not used, and why. Plumbing for LoadReport."""
 
     path: str
     line: int
@@ -70,7 +70,10 @@ class SkippedLine:
 
 @dataclass
 class LoadReport:
-    """What ``load_iemocap`` skipped, dropped or flagged; nothing is left out without a trace here."""
+    """What ``load_iemocap`` skipped, dropped or flagged; nothing is left out without a trace here.
+
+    Explained in 01_data_exploration.
+    """
 
     root: str = ""
     sessions_loaded: list[int] = field(default_factory=list)
@@ -233,7 +236,10 @@ def check_table(table: pd.DataFrame, modality: str = "both") -> pd.DataFrame:
 
 
 def label_counts(table: pd.DataFrame, by: str = "session") -> pd.DataFrame:
-    """Utterances per ``by`` value and class, with totals (a table, for display and checks)."""
+    """Utterances per ``by`` value and class, with totals (a table, for display and checks).
+
+    Explained in 01_data_exploration.
+    """
     counts = pd.crosstab(table[by], table["label"], margins=True, margins_name="total")
     return counts
 

@@ -93,7 +93,7 @@ def confusion(y_true, y_pred, classes: list[str], normalise: bool = True) -> pd.
 def plot_confusion(matrix: pd.DataFrame, title: str = "", ax: plt.Axes | None = None) -> plt.Figure:
     """A row-normalised confusion matrix as the thesis drew it: shares in each cell, true classes as rows.
 
-    Explained in 05_fusion.
+    Explained in 03_audio_model.
     """
     if ax is None:
         fig, ax = plt.subplots(figsize=(4.2, 3.8))
@@ -112,7 +112,7 @@ def plot_confusion(matrix: pd.DataFrame, title: str = "", ax: plt.Axes | None = 
 
 
 def plot_confusions(matrices: dict[str, pd.DataFrame], suptitle: str = "") -> plt.Figure:
-    """Several confusion matrices side by side (e.g. audio, text, fused)."""
+    """Several confusion matrices side by side (e.g. audio, text, fused). Explained in 05_fusion."""
     fig, axes = plt.subplots(1, len(matrices), figsize=(4.2 * len(matrices), 3.9))
     for ax, (title, matrix) in zip(np.atleast_1d(axes), matrices.items(), strict=True):
         plot_confusion(matrix, title, ax)
@@ -171,7 +171,7 @@ def plot_attention(
 def draw_audio_attention(ax: plt.Axes, audio: np.ndarray, weights, frame_seconds: float) -> None:
     """The waveform (grey) with the attention weight of each network step as bars over it.
 
-    Explained in 05_fusion.
+    Plumbing for plot_attention (05_fusion) and plot_prediction (07_try_it).
     """
     from .audio import SAMPLE_RATE
 
@@ -187,7 +187,7 @@ def draw_audio_attention(ax: plt.Axes, audio: np.ndarray, weights, frame_seconds
 def draw_word_attention(ax: plt.Axes, words: list[str], weights, unknown: list[bool] | None = None) -> None:
     """One bar per word; words the network never saw in training (``unknown``) are hatched.
 
-    Explained in 05_fusion.
+    Plumbing for plot_attention (05_fusion) and plot_prediction (07_try_it).
     """
     bars = ax.bar(range(len(weights)), weights, color="#1f77b4")
     for bar, is_unknown in zip(bars, unknown or [False] * len(weights), strict=True):

@@ -194,7 +194,7 @@ def late_fusion_result(audio: CVResult, text: CVResult) -> CVResult:
 def save_trained(folder: str | Path, model: keras.Model, inputs: ModelInputs) -> Path:
     """Write a trained network (``model.keras``) and its fitted preprocessor into ``folder``.
 
-    ``TrainedModel(folder)`` reads them back. Explained in 05_fusion.
+    ``TrainedModel(folder)`` reads them back. Plumbing for cross_validate.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -312,7 +312,7 @@ def model_folder(result: CVResult, fold: str | None = None) -> Path:
 
 def usable_rows(table: pd.DataFrame, modality: str) -> tuple[pd.DataFrame, list[str]]:
     """Rows that have what ``modality`` needs, and notes on the others (left out and reported, never
-    silently). Explained in 03_audio_model."""
+    silently). Plumbing for cross_validate and baseline_cross_validate."""
     notes = []
     keep = np.ones(len(table), dtype=bool)
     if modality in ("audio", "fusion"):

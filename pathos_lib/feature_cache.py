@@ -61,7 +61,7 @@ class FeatureSet(Mapping):
 def feature_cache_dir() -> Path:
     """Default cache folder: ``<data_dir>/features`` (``PATHOS_DATA`` moves it).
 
-    Explained in 02_feature_extraction.
+    Plumbing for extract_corpus.
     """
     return data_dir() / "features"
 

@@ -1,18 +1,12 @@
 """Model-inputs stage: a corpus table and its features -> the padded arrays and masks a network reads.
 
-``ModelInputs(modality, config, classes)`` is the preprocessor every network uses, in training, evaluation
-and prediction alike:
-
-- ``fit(table, features)`` learns from **training rows only**: the feature normaliser (global or per
-  speaker z-scores of the pooled frames) and the vocabulary;
-- ``encode(audio=..., texts=..., speakers=...)`` and ``transform(table, features)`` turn utterances into
-  ``Sequences`` (pooled, normalised frames; token ids), which ``Sequences.padded`` stacks into arrays and
-  masks, cut at the configuration's ``max_frames`` / ``max_tokens``;
-- ``targets(labels)`` gives class indices in the order of ``classes``;
-- ``save(folder)`` / ``ModelInputs.load(folder)`` keep the fitted state beside a trained model as plain
-  JSON and ``.npy`` files (no pickle).
-
-The pieces are public too: ``average_frames`` (pooling), ``Normaliser`` and ``pad_sequences``.
+``ModelInputs(modality, config, classes)`` is the one preprocessor of training, evaluation and prediction:
+``fit(table, features)`` learns the normaliser (global or per-speaker z-scores of the pooled frames) and the
+vocabulary from **training rows only**; ``encode(audio=, texts=, speakers=)`` or ``transform(table)``
+turn utterances into ``Sequences``, which ``padded`` stacks into arrays and masks (cut at ``max_frames`` /
+``max_tokens``); ``targets`` gives class indices; ``save`` / ``load`` keep the fitted state beside a
+trained model as JSON and ``.npy`` files (no pickle). Its pieces are public too: ``average_frames``,
+``Normaliser``, ``pad_sequences``.
 Explained in 02_feature_extraction (normalising, padding) and 03_audio_model (the preprocessor).
 """
 
@@ -108,10 +102,8 @@ class Normaliser:
         else:
             stats = {speakers[i]: (self.mean, self.std) for i in new}
         stats.update(self.speaker_stats)
-        return [
-            ((a - stats[s][0]) / stats[s][1]).astype(np.float32)
-            for a, s in zip(arrays, speakers, strict=True)
-        ]
+        pairs = zip(arrays, speakers, strict=True)
+        return [((a - stats[s][0]) / stats[s][1]).astype(np.float32) for a, s in pairs]
 
     def add_speaker(self, speaker: str, arrays: Sequence[np.ndarray]) -> None:
         """Use the statistics of ``arrays`` (recordings of ``speaker``, no labels needed) for ``speaker``."""
@@ -132,9 +124,7 @@ class Normaliser:
             "speaker_std": np.array([self.speaker_stats[s][1] for s in names]).reshape(shape),
         }  # fmt: skip
         for name, array in arrays.items():
-            np.save(
-                folder / f"normaliser_{name}.npy", np.asarray(array, dtype=np.float64), allow_pickle=False
-            )
+            np.save(folder / f"normaliser_{name}.npy", np.asarray(array, float), allow_pickle=False)
         state = {"per_speaker": self.per_speaker, "fitted_on": self.fitted_on, "speakers": names}
         (folder / "normaliser.json").write_text(json.dumps(state, indent=1))
 
@@ -322,8 +312,7 @@ class ModelInputs:
         return len(self.vocabulary)
 
     def extract(self, table: pd.DataFrame, progress: bool = False) -> Mapping[str, np.ndarray]:
-        """Unpooled features of the rows' wavs (cached), utt_id -> (frames, features); raises naming
-        every file that could not be read."""
+        """utt_id -> unpooled (frames, features) of the rows' wavs (cached); raises naming bad files."""
         from .feature_cache import extract_corpus
 
         extracted = extract_corpus(table, self.feature_config, progress=progress)

@@ -38,7 +38,10 @@ from keras import layers, ops  # noqa: E402
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """Sizes and training settings of a network. ``PRESETS`` holds the named ones."""
+    """Sizes and training settings of a network. ``PRESETS`` holds the named ones.
+
+    Explained in 03_audio_model.
+    """
 
     dense_units: tuple[int, ...] = (64,)
     text_dense_units: tuple[int, ...] | None = ()  # None = the same as dense_units
@@ -110,7 +113,10 @@ PRESETS: dict[str, ModelConfig] = {
 
 
 def get_config(config: str | ModelConfig | None) -> ModelConfig:
-    """A ``ModelConfig`` from a preset name, a config, or None (the default preset)."""
+    """A ``ModelConfig`` from a preset name, a config, or None (the default preset).
+
+    Plumbing for the model builders, ModelInputs and cross_validate.
+    """
     if config is None:
         return PRESETS["default"]
     if isinstance(config, ModelConfig):
@@ -133,7 +139,10 @@ def device_summary() -> str:
 
 
 def set_precision(mixed: bool) -> str:
-    """Use float16 compute (mixed precision) when asked and a GPU is present; returns the policy name."""
+    """Use float16 compute (mixed precision) when asked and a GPU is present; returns the policy name.
+
+    Plumbing for cross_validate (``ModelConfig.mixed_precision``).
+    """
     policy = "mixed_float16" if mixed and torch.cuda.is_available() else "float32"
     keras.mixed_precision.set_global_policy(policy)
     return policy
@@ -366,7 +375,7 @@ def build_fusion_model(
 def attention_model(model: keras.Model) -> keras.Model:
     """A model with the same inputs returning the attention weights of each branch (dict by branch).
 
-    Explained in 05_fusion.
+    Plumbing for TrainedModel.attention (05_fusion).
     """
     outputs = {}
     for name in ("audio", "text"):

@@ -24,7 +24,10 @@ CLASS_COLOURS = {
 
 
 def corpus_name(table: pd.DataFrame) -> str:
-    """A label for titles: 'SYNTHETIC corpus' or 'IEMOCAP' or 'custom corpus'."""
+    """A label for titles: 'SYNTHETIC corpus' or 'IEMOCAP' or 'custom corpus'.
+
+    Explained in 01_data_exploration.
+    """
     name = table.attrs.get("corpus", "custom corpus")
     return "SYNTHETIC corpus (not IEMOCAP)" if name == "synthetic" else str(name).upper()
 

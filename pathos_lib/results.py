@@ -135,7 +135,8 @@ def prediction_frame(
 ) -> pd.DataFrame:
     """One row per utterance: utt_id, fold, label, predicted and ``prob_<class>`` columns.
 
-    ``targets``: (n,) class indices; ``probabilities``: (n, len(classes)). Explained in 03_audio_model.
+    ``targets``: (n,) class indices; ``probabilities``: (n, len(classes)). Plumbing for cross_validate
+    and the baselines.
     """
     names = np.asarray(classes)
     frame = pd.DataFrame({"utt_id": np.asarray(utt_ids), "fold": fold, "label": names[targets],
@@ -146,5 +147,7 @@ def prediction_frame(
 
 
 def fold_scores(frame: pd.DataFrame, classes: list[str]) -> dict[str, float]:
-    """WA, UA, macro-F1 and ``recall_<class>`` of one fold's ``prediction_frame``."""
+    """WA, UA, macro-F1 and ``recall_<class>`` of one fold's ``prediction_frame``.
+
+    Plumbing for cross_validate and the baselines."""
     return scores(frame["label"].to_numpy(), frame["predicted"].to_numpy(), classes)

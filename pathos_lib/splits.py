@@ -20,7 +20,7 @@ PROTOCOLS = ("session", "thesis", "random")
 
 @dataclass(frozen=True)
 class Fold:
-    """One train/test partition: positional row indices into the table."""
+    """One train/test partition: positional row indices into the table. Explained in 01_data_exploration."""
 
     name: str
     train: np.ndarray
@@ -84,7 +84,10 @@ def random_folds(table: pd.DataFrame, n_splits: int = 5, seed: int = 0) -> list[
 
 
 def make_folds(table: pd.DataFrame, protocol: str | list[Fold] = "session", seed: int = 0) -> list[Fold]:
-    """Folds for ``protocol``: ``"session"``, ``"thesis"``, ``"random"``, or a list of ``Fold`` (kept)."""
+    """Folds for ``protocol``: ``"session"``, ``"thesis"``, ``"random"``, or a list of ``Fold`` (kept).
+
+    Explained in 03_audio_model.
+    """
     if isinstance(protocol, list):
         if not protocol or not all(isinstance(f, Fold) for f in protocol):
             raise ValueError("a custom protocol is a non-empty list of Fold objects")
@@ -107,7 +110,7 @@ def validation_split(
     closer to ``fraction`` of the training rows (at least one speaker, at least one left for fitting).
     Counting rows, not speakers, matters when a few speakers hold most of the data (TV dialogue): a
     fraction of the speakers could otherwise give a validation set of a handful of utterances.
-    Returns (fit rows, validation rows), positional indices into the table.
+    Returns (fit rows, validation rows), positional indices into the table. Explained in 03_audio_model.
     """
     speakers = table["speaker"].to_numpy()[train]
     names, counts = np.unique(speakers, return_counts=True)

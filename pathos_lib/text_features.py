@@ -112,7 +112,7 @@ def load_word_vectors(
     Rows of words missing from the file are drawn from N(0, 0.1) (seeded); row 0 (padding) is zero.
     A word2vec header line (``count dim``) is skipped. A line whose number of values differs from the
     first line's raises ``ValueError`` naming the file and line. Coverage reports the share of the
-    vocabulary's words and of the file's words found. Explained in 02_feature_extraction.
+    vocabulary's words and of the file's words found. Explained in 04_text_model.
     """
     wanted = vocabulary.index
     found: dict[int, np.ndarray] = {}

@@ -45,7 +45,7 @@ def show_utterance(row: pd.Series) -> None:
 def audio_widget(samples: np.ndarray, rate: int = SAMPLE_RATE) -> widgets.Audio:
     """An audio player holding ``samples`` (as a 16-bit wav).
 
-    Explained in 07_try_it.
+    Plumbing for TryItApp and CorpusBrowser.
     """
     buffer = io.BytesIO()
     sf.write(buffer, np.clip(samples, -1.0, 1.0), rate, format="WAV", subtype="PCM_16")
@@ -55,7 +55,7 @@ def audio_widget(samples: np.ndarray, rate: int = SAMPLE_RATE) -> widgets.Audio:
 def figure_widget(fig: plt.Figure) -> widgets.Image:
     """A matplotlib figure as a PNG image widget (the figure is closed).
 
-    Explained in 07_try_it.
+    Plumbing for TryItApp and CorpusBrowser.
     """
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
@@ -66,7 +66,7 @@ def figure_widget(fig: plt.Figure) -> widgets.Image:
 def text_widget(text: str, error: bool = False) -> widgets.HTML:
     """Preformatted text (red for an error).
 
-    Explained in 07_try_it.
+    Plumbing for TryItApp and CorpusBrowser.
     """
     style = "color:#b00" if error else ""
     return widgets.HTML(f"<pre style='{style}'>{html.escape(text)}</pre>")

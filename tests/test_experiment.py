@@ -40,6 +40,22 @@ def test_wa_and_ua_on_a_hand_made_example():
     assert result["recall_b"] == pytest.approx(0.5) and result["ua"] == pytest.approx(0.75)
 
 
+def test_ua_leaves_out_a_class_the_fold_lacks():
+    """One UA definition: a class absent from a test fold has no recall; it is not counted as 0."""
+    truth, predicted = ["a", "a", "b", "b"], ["a", "b", "b", "c"]
+    assert unweighted_accuracy(truth, predicted, ["a", "b", "c"]) == pytest.approx(0.5)  # (1/2 + 1/2) / 2
+    result = scores(truth, predicted, ["a", "b", "c"])
+    assert np.isnan(result["recall_c"]) and result["ua"] == pytest.approx(0.5)
+    assert unweighted_accuracy(truth, predicted) == pytest.approx(0.5)  # classes default to those present
+
+
+def test_class_weights_are_sklearns_balanced_and_zero_for_absent_classes():
+    from pathos_lib.training import balanced_class_weights
+
+    weights = balanced_class_weights(np.array([0, 0, 0, 1]), 3)
+    assert weights == pytest.approx([4 / (2 * 3), 4 / (2 * 1), 0.0])
+
+
 def test_text_run_never_needs_audio_and_fits_inside_folds(table, monkeypatch):
     fitted_on = []
     original = inputs.Vocabulary.fit
