@@ -1,17 +1,24 @@
-"""The synthetic corpus: IEMOCAP layout and formats, determinism, and where emotion shows."""
+"""The synthetic corpus: IEMOCAP layout and formats, determinism, the voice, and where emotion shows."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from pathos_lib.audio_features import compute_features, energy_trend, load_audio
+from pathos_lib import synthetic, synthetic_voice
+from pathos_lib.audio import SAMPLE_RATE, load_audio
+from pathos_lib.audio_features import compute_features, energy_trend
 from pathos_lib.corpus import UTT_ID, load_iemocap
 from pathos_lib.synthetic import NEGATIVE_WORDS, POSITIVE_WORDS, make_corpus, synthetic_corpus
+from pathos_lib.synthetic_voice import Utterance, render_utterance_audio, utterance_duration
 
 
 def digest(root) -> dict[str, str]:
@@ -131,3 +138,38 @@ def test_voices_differ_by_speaker(synthetic_root):
     female = [v for k, v in pitch.items() if k.endswith("F")]
     male = [v for k, v in pitch.items() if k.endswith("M")]
     assert female and male and min(female) > max(male)
+
+
+def test_voice_renders_the_planned_utterance():
+    words = "well I think the meeting is tomorrow so".split()
+    duration = round(utterance_duration(words, 0.5), 4)
+    planned = Utterance("Ses02F_impro01_M000", "Ses02F_impro01", 2, "M", "ang", 0.5, words, (2.0, 4.0, 3.5),
+                        [], start=1.0, end=1.0 + duration, audio_seed=7)  # fmt: skip
+    audio = render_utterance_audio(planned)
+    assert audio.dtype == np.float32 and audio.shape == (round(duration * SAMPLE_RATE),)
+    assert 0 < np.max(np.abs(audio)) <= 0.98
+    assert np.array_equal(render_utterance_audio(planned), audio)
+    assert utterance_duration(words, 0.8) < utterance_duration(words, -0.8)  # aroused voices speak faster
+    other_seed = Utterance(**{**vars(planned), "audio_seed": 8})
+    assert not np.array_equal(render_utterance_audio(other_seed), audio)
+
+
+def test_corpus_wavs_are_the_voice_of_the_plan(synthetic_root):
+    # the two stages meet here: the corpus plans (same arguments as the fixture), the voice renders
+    planned = synthetic._plan_session(3, 40, 0)
+    utterance = next(iter(planned.values()))[1]
+    path = synthetic_root / f"Session3/sentences/wav/{utterance.dialog}/{utterance.utt_id}.wav"
+    written, rate = sf.read(path, dtype="float32")
+    assert rate == SAMPLE_RATE
+    np.testing.assert_allclose(written, render_utterance_audio(utterance), atol=1.5 / 32768)
+
+
+def test_the_split_runs_one_way_and_sample_rate_has_one_home():
+    # synthetic imports synthetic_voice, never the reverse (checked in a fresh interpreter)
+    code = "import sys, pathos_lib.synthetic_voice; assert 'pathos_lib.synthetic' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+    for module in (synthetic, synthetic_voice):
+        tree = ast.parse(Path(module.__file__).read_text())
+        assigned = {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets
+                    if isinstance(t, ast.Name)}  # fmt: skip
+        assert "SAMPLE_RATE" not in assigned, f"{module.__name__} defines SAMPLE_RATE: import it from audio"
