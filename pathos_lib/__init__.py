@@ -2,18 +2,27 @@
 
 One module per stage of the data's path:
 
-- ``corpus``          IEMOCAP (or any table with the documented schema) -> one row per utterance
-- ``synthetic``       a licence-free corpus in the exact IEMOCAP layout (the default)
-- ``splits``          leave-one-session-out, thesis and random folds
-- ``audio_features``  wav -> feature matrix (plus normalising and padding)
-- ``text_features``   transcript -> token ids (vocabulary, word vectors)
-- ``models``          the Keras 3 networks (torch backend): audio, text, fused, attention pooling
-- ``experiment``      cross-validation of networks and baselines, saved results and models
-- ``evaluation``      WA, UA, F1, confusion matrices and result figures
-- ``predict``         trained networks on a new utterance (wav + transcript), and the command line
-- ``plots``           figures for looking at the data
-- ``widgets``         interactive views for the notebooks (corpus browser, try-it app)
-- ``records``         metrics recorded by notebooks and read back by tests
+- ``corpus``           IEMOCAP (or any table with the documented schema) -> one row per utterance
+- ``synthetic``        a licence-free corpus in the exact IEMOCAP layout (the default): plans and files
+- ``synthetic_voice``  one planned synthetic utterance -> its waveform (how the voice carries arousal)
+- ``splits``           leave-one-session-out, thesis and random folds; validation speakers
+- ``audio``            a wav file or samples at any rate -> a 16 kHz mono waveform (the one sample rate)
+- ``audio_features``   a waveform -> a feature matrix (thesis34, logmel, mfcc)
+- ``feature_cache``    every wav of a corpus -> its features, in parallel, cached on disk
+- ``text_features``    transcript -> tokens -> a vocabulary (and pretrained word vectors)
+- ``inputs``           a table and its features -> padded arrays and masks (``ModelInputs``: fitted on
+  training rows only, saved beside each model)
+- ``models``           the Keras 3 networks (torch backend): audio, text, fused, the two custom layers
+- ``training``         one network trained on prepared inputs (batches, class weights, early stopping)
+- ``experiment``       cross-validation of the networks, late fusion, saved models (``TrainedModel``)
+- ``baselines``        the simple baselines on the same folds (MFCC statistics, TF-IDF)
+- ``results``          ``CVResult``: the scores, predictions and histories of one run, saved and read back
+- ``evaluation``       WA, UA, F1, confusion matrices and result figures
+- ``predict``          trained networks on a new utterance (wav + transcript), and ``pathos-predict``
+- ``plots``            figures for looking at the data
+- ``widgets``          interactive views for the notebooks (corpus browser, try-it app)
+- ``records``          metrics recorded by notebooks and read back by tests
+- ``paths``            where data, build outputs and figures go
 
 Importing the package has no side effects; importing ``pathos_lib.models`` selects Keras's torch backend.
 """
