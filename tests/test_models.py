@@ -1,4 +1,4 @@
-"""The networks: backend, shapes, masks respected, save/load round trip, late fusion."""
+"""The networks: backend, the two custom layers, shapes, masks, save/load round trip, late fusion."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import pytest
 from pathos_lib import models
 from pathos_lib.models import (
     PRESETS,
+    AttentionPooling,
+    MaskedBiLSTM,
     ModelConfig,
     attention_model,
     build_audio_model,
@@ -47,6 +49,88 @@ def test_other_backend_already_imported_is_refused():
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode != 0 and "needs the torch backend" in run.stderr
+
+
+def padded(sequences: list[np.ndarray], steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Zero-pad (time_i, dim) arrays to (n, steps, dim), with the mask of real steps."""
+    batch = np.zeros((len(sequences), steps, sequences[0].shape[1]), "float32")
+    mask = np.zeros((len(sequences), steps), bool)
+    for i, sequence in enumerate(sequences):
+        batch[i, : len(sequence)], mask[i, : len(sequence)] = sequence, True
+    return batch, mask
+
+
+def numpy_of(tensor) -> np.ndarray:
+    return keras.ops.convert_to_numpy(tensor)
+
+
+def blstm_with_random_weights(units: int, dim: int, seed: int = 0) -> MaskedBiLSTM:
+    """A MaskedBiLSTM whose every weight (biases too) is random, so that no gate or direction looks alike."""
+    rng = np.random.default_rng(seed)
+    blstm = MaskedBiLSTM(units)
+    blstm.build((None, None, dim))
+    blstm.set_weights([0.5 * rng.standard_normal(w.shape).astype("float32") for w in blstm.get_weights()])
+    return blstm
+
+
+def keras_twin(blstm: MaskedBiLSTM, dim: int):
+    """keras.layers.Bidirectional(LSTM) holding the same weights as ``blstm``.
+
+    Keras keeps kernel (dim, 4u), recurrent kernel (u, 4u) and bias (4u,) per direction; MaskedBiLSTM keeps
+    the transposed matrices, as torch does. Both use the gate order i, f, c, o and list the forward
+    direction's three weights, then the backward direction's.
+    """
+    twin = keras.layers.Bidirectional(keras.layers.LSTM(blstm.units, return_sequences=True))
+    twin.build((None, None, dim))
+    twin.set_weights([w.T for w in blstm.get_weights()])  # .T leaves the 1-D biases as they are
+    return twin
+
+
+def test_masked_bilstm_equals_keras_bidirectional_lstm_without_a_mask():
+    x = np.random.default_rng(1).standard_normal((4, 9, 5)).astype("float32")
+    blstm = blstm_with_random_weights(6, 5)
+    ours, theirs = numpy_of(blstm(x)), numpy_of(keras_twin(blstm, 5)(x))
+    assert ours.shape == theirs.shape == (4, 9, 12)  # forward units, then backward units
+    np.testing.assert_allclose(ours, theirs, atol=1e-5)
+
+
+def test_masked_bilstm_reads_each_sequence_only_up_to_its_end():
+    rng = np.random.default_rng(2)
+    lengths = (7, 4, 1)
+    sequences = [rng.standard_normal((n, 5)).astype("float32") for n in lengths]
+    batch, mask = padded(sequences, 9)
+    blstm = blstm_with_random_weights(6, 5)
+    out = numpy_of(blstm(batch, mask=mask))
+    for i, sequence in enumerate(sequences):
+        n = len(sequence)
+        np.testing.assert_allclose(out[i, :n], numpy_of(blstm(sequence[None]))[0], atol=1e-5)
+        assert (out[i, n:] == 0).all()
+    twin = keras_twin(blstm, 5)
+    # the same numbers as Keras's own (step-by-step) masked path ...
+    np.testing.assert_allclose(out, numpy_of(twin(batch, mask=mask)), atol=1e-5)
+    # ... which differ from Keras without the mask, whose backward direction starts in the padding
+    unmasked = numpy_of(twin(batch))
+    np.testing.assert_allclose(out[1, :4, :6], unmasked[1, :4, :6], atol=1e-5)  # forward: padding not reached
+    assert np.abs(out[1, :4, 6:] - unmasked[1, :4, 6:]).min() > 1e-4  # backward: every real step differs
+
+
+def test_attention_pooling_is_a_softmax_over_real_steps_only():
+    rng = np.random.default_rng(3)
+    lengths = (6, 3, 1)
+    sequences = [rng.standard_normal((n, 4)).astype("float32") for n in lengths]
+    batch, mask = padded(sequences, 8)
+    pooling = AttentionPooling(units=5, return_attention=True)
+    pooled, weights = (numpy_of(t) for t in pooling(batch, mask=mask))
+    projection, bias, context = pooling.get_weights()
+    for i, sequence in enumerate(sequences):
+        n = len(sequence)
+        scores = (np.tanh(sequence @ projection + bias) @ context)[:, 0]  # one score per real step
+        expected = np.exp(scores - scores.max()) / np.exp(scores - scores.max()).sum()
+        np.testing.assert_allclose(weights[i, :n], expected, atol=1e-5)
+        assert (weights[i, n:] == 0).all()
+        np.testing.assert_allclose(pooled[i], expected @ sequence, atol=1e-5)
+        alone, _ = pooling(sequence[None])  # no padding, no mask: the same vector
+        np.testing.assert_allclose(numpy_of(alone)[0], pooled[i], atol=1e-5)
 
 
 def test_shapes_and_probabilities():
