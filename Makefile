@@ -1,5 +1,7 @@
 # PATHOS: every target creates .venv and installs what it needs when missing.
-# `make notebooks` runs every notebook; `make test` runs the test suite (what CI runs).
+# `make notebooks` runs every notebook; `make test` runs the test suite (what CI runs); `make test-fast`
+# skips the notebook tier. Installs use constraints.txt (the exact tested versions); pyproject.toml holds
+# the ranges that `pip install -e ".[notebooks]"` accepts elsewhere (Colab, other Pythons).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -12,24 +14,30 @@ REAL_DATA ?=
 PARAMS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test notebooks figures lint bench lab clean
+.PHONY: help setup test test-fast notebooks figures lint bench lab clean
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade --quiet pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[notebooks,dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name pathos --display-name "Python 3 (pathos)"
 	@touch $(STAMP)
 
-setup: $(STAMP) ## create .venv, install the pinned dependencies and register the `pathos` Jupyter kernel
+setup: $(STAMP) ## create .venv, install the versions in constraints.txt and register the `pathos` kernel
 
-test: $(STAMP) ## lint, then run the tests (unit tests and the notebooks in quick mode)
+test: $(STAMP) ## lint, then run every test tier (unit, network, the notebooks in quick mode): what CI runs
 	$(BIN)/ruff check pathos_lib tests notebooks $(wildcard benchmarks)
 	@$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5): failing" >&2; fi; \
+	exit $$rc
+
+test-fast: $(STAMP) ## lint, then the tests without the notebook tier (a few minutes less)
+	$(BIN)/ruff check pathos_lib tests notebooks $(wildcard benchmarks)
+	@$(BIN)/python -m pytest -m "not notebook"; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test-fast: pytest collected no tests (exit 5): failing" >&2; fi; \
 	exit $$rc
 
 notebooks: $(STAMP) ## run every notebook in order with papermill into build/notebooks/ (figures go to figures/)

@@ -35,3 +35,26 @@ def build_dir() -> Path:
 def figures_dir() -> Path:
     """Figures saved by the notebooks (``PATHOS_FIGURES``, default ``figures/``)."""
     return _folder("PATHOS_FIGURES", "figures")
+
+
+def use_data_dir(folder: str | os.PathLike | None = None) -> Path:
+    """Send generated corpora and feature caches to ``folder`` for the rest of this process.
+
+    The notebooks call it with their ``data_dir`` parameter, e.g. a Google Drive folder on Colab so that
+    the corpus and caches outlive the runtime.
+
+    Parameters
+    ----------
+    folder : str or path-like, optional
+        Where data goes; ``None`` keeps ``PATHOS_DATA`` or the default ``data/`` of the checkout.
+
+    Returns
+    -------
+    Path
+        The data folder now in use (what :func:`data_dir` returns).
+
+    Explained in 01_data_exploration.
+    """
+    if folder is not None:
+        os.environ["PATHOS_DATA"] = str(Path(folder).expanduser())
+    return data_dir()
