@@ -230,7 +230,9 @@ def thesis34_per_frame(audio: np.ndarray, config: FeatureConfig | None = None) -
     """Reference: the thesis34 features written frame by frame, as pyAudioAnalysis computes them.
 
     Slow on purpose and written independently of the vectorised code: the tests check
-    ``compute_features`` against it and ``benchmarks/extract.py`` times both.
+    ``compute_features`` against it and ``benchmarks/extract.py`` times both. ``audio``: (samples,) float
+    at 16 kHz; ``config``: a thesis34 ``FeatureConfig`` (default windows; ``pitch`` ignored). Returns
+    (frames, 34) float64, the columns of ``THESIS34_NAMES``.
     Explained in 02_feature_extraction.
     """
     from scipy.fft import dct
@@ -282,6 +284,8 @@ def energy_trend(log_energy: np.ndarray, speech_percentile: float = 30.0) -> flo
     speech frame, along a straight line fitted to the speech frames (those above the
     ``speech_percentile``-th percentile of the utterance's log energy; pauses and silence fall below).
 
+    ``log_energy``: (frames,) log energy of one utterance (e.g. the mfcc features' ``log_energy``
+    column), at least 2 frames. Returns a float in log-energy units, 0 when one frame is speech.
     Positive: effort builds up; negative: it fades. Whole-utterance means and spreads cannot show this
     direction (a build-up and a fade have the same values in another order). Explained in
     02_feature_extraction.

@@ -57,7 +57,9 @@ TRANSCRIPT_LINE = re.compile(r"^(?P<utt_id>\S+)\s+\[[\d.\s]+-[\d.\s]+\]:\s?(?P<t
 
 @dataclass
 class SkippedLine:
-    """A line of an input file that was not used, and why. Plumbing for LoadReport."""
+    """A line of an input file that was not used, and why: its file ``path``, ``line`` number (from 1),
+    ``text`` and ``reason``. Plumbing for LoadReport.
+    """
 
     path: str
     line: int
@@ -72,6 +74,10 @@ class SkippedLine:
 class LoadReport:
     """What ``load_iemocap`` skipped, dropped or flagged; nothing is left out without a trace here.
 
+    ``sessions_loaded`` / ``sessions_missing``: session numbers; ``skipped_lines`` (malformed) and
+    ``recoded_lines`` (read as cp1252): ``SkippedLine`` lists; ``dropped_by_code``: raw code -> rows dropped
+    by the label scheme; ``missing_transcript`` / ``missing_wav``: utt_ids kept but flagged;
+    ``unlabelled_transcript_lines``: a count. ``str(report)`` summarises it.
     Explained in 01_data_exploration.
     """
 
@@ -119,9 +125,12 @@ def load_corpus(
 ) -> pd.DataFrame:
     """The utterance table of ``"synthetic"`` (default), ``"iemocap"`` (``IEMOCAP_ROOT``) or a path.
 
-    The synthetic corpus is generated on first use and cached (see ``pathos_lib.synthetic``);
-    ``utterances_per_session`` sizes it (default 100, about 500 utterances).
-    The table's ``attrs["corpus"]`` says which corpus it is, so figures and results can say so.
+    ``name_or_root``: ``"synthetic"``, ``"iemocap"`` (or None) or the folder holding Session1..Session5;
+    ``labels`` and ``sessions``: as in ``load_iemocap``. The synthetic corpus is generated on first use and
+    cached (see ``pathos_lib.synthetic``); ``utterances_per_session`` sizes it (default 100: 500 utterances
+    of all raw codes, about 270 of them in the ``"standard4"`` classes). Returns the table of
+    ``load_iemocap``, one row per utterance. The table's ``attrs["corpus"]`` says which corpus it is
+    (``"synthetic"``, else ``"iemocap"``), so figures and results can say so.
     Explained in 01_data_exploration.
     """
     if name_or_root is None or str(name_or_root) == "iemocap":
@@ -149,6 +158,13 @@ def load_iemocap(
     hap dropped), ``"all"`` (every raw code) or a dict raw code -> class. Rows outside the scheme are
     dropped and counted; malformed lines are skipped and reported with file and line number; labelled
     utterances without transcript or wav are kept and flagged. The report is ``table.attrs["report"]``.
+
+    ``root``: the folder holding Session1..Session5 (default: the ``IEMOCAP_ROOT`` variable);
+    ``sessions``: session numbers to read (default 1-5; a missing one warns, or raises when asked for).
+    Returns one row per kept utterance, sorted by utt_id, with the columns of ``COLUMNS``: utt_id, session
+    (int), dialog, speaker (e.g. Ses01F), gender (F / M), method (impro / script), start, end, duration
+    (float seconds), emotion (raw code), label (class), valence, arousal, dominance (float, 1-5),
+    transcript and wav_path (str, NaN when missing), has_transcript, has_wav (bool).
     Explained in 01_data_exploration.
     """
     root = _resolve_root(root)
@@ -210,7 +226,8 @@ def check_table(table: pd.DataFrame, modality: str = "both") -> pd.DataFrame:
     """Validate a corpus table for ``modality`` ("audio", "text" or "both") and return it.
 
     Needs ``utt_id, session, speaker, label`` plus ``wav_path`` (audio) and/or ``transcript`` (text);
-    ``session`` is the group left out in cross-validation. Raises ``ValueError`` naming what is missing.
+    ``session`` is the group left out in cross-validation. Returns ``table`` itself, unchanged; raises
+    ``ValueError`` naming what is missing (or the empty or duplicated values).
     Explained in 01_data_exploration.
     """
     if modality not in ("audio", "text", "both"):
@@ -238,6 +255,8 @@ def check_table(table: pd.DataFrame, modality: str = "both") -> pd.DataFrame:
 def label_counts(table: pd.DataFrame, by: str = "session") -> pd.DataFrame:
     """Utterances per ``by`` value and class, with totals (a table, for display and checks).
 
+    ``by``: a column of ``table`` (default ``session``). Returns an int DataFrame: one row per ``by`` value
+    and one column per ``label`` class, plus a ``total`` row and column.
     Explained in 01_data_exploration.
     """
     counts = pd.crosstab(table[by], table["label"], margins=True, margins_name="total")

@@ -36,13 +36,18 @@ PUBLISHED = pd.DataFrame(
 
 
 def weighted_accuracy(y_true, y_pred) -> float:
-    """WA: the share of utterances classified correctly. Explained in 03_audio_model."""
+    """WA: the share of utterances classified correctly.
+
+    ``y_true`` / ``y_pred``: (n,) class names or indices. Returns a float in [0, 1].
+    Explained in 03_audio_model.
+    """
     return float(accuracy_score(y_true, y_pred))
 
 
 def per_class_recall(y_true, y_pred, classes) -> np.ndarray:
-    """Each class's recall, in the order of ``classes``, shape (len(classes),); NaN for a class that
-    ``y_true`` does not contain (its recall is undefined, not 0). Explained in 03_audio_model."""
+    """Each class's recall, in the order of ``classes``, shape (len(classes),) float; NaN for a class that
+    ``y_true`` does not contain (its recall is undefined, not 0). ``y_true`` / ``y_pred``: (n,) class
+    names or indices. Explained in 03_audio_model."""
     return recall_score(y_true, y_pred, labels=list(classes), average=None, zero_division=np.nan)
 
 
@@ -52,14 +57,20 @@ def unweighted_accuracy(y_true, y_pred, classes=None) -> float:
     The one definition PATHOS uses. A test fold without some class (possible with custom folds or tiny
     corpora) is scored on the classes it has: the absent class's recall is undefined and left out, not
     counted as 0. With every class present this is sklearn's ``balanced_accuracy_score``.
-    ``classes`` only fixes which labels exist (default: those in ``y_true``). Explained in 03_audio_model.
+    ``y_true`` / ``y_pred``: (n,) class names or indices; ``classes`` only fixes which labels exist
+    (default: those in ``y_true``). Returns a float in [0, 1]. Explained in 03_audio_model.
     """
     classes = np.unique(y_true) if classes is None else classes
     return float(np.nanmean(per_class_recall(y_true, y_pred, classes)))
 
 
 def macro_f1(y_true, y_pred, classes=None) -> float:
-    """The mean over classes of each class's F1. Explained in 03_audio_model."""
+    """The mean over classes of each class's F1.
+
+    ``y_true`` / ``y_pred``: (n,) class names or indices; ``classes``: the classes averaged over (default:
+    those in either; a given class neither true nor predicted counts 0). Returns a float in [0, 1].
+    Explained in 03_audio_model.
+    """
     return float(f1_score(y_true, y_pred, labels=classes, average="macro", zero_division=0))
 
 
@@ -81,7 +92,8 @@ def scores(y_true, y_pred, classes: list) -> dict[str, float]:
 
 def confusion(y_true, y_pred, classes: list[str], normalise: bool = True) -> pd.DataFrame:
     """Confusion matrix, (len(classes), len(classes)), rows true, columns predicted; ``normalise``
-    divides each row by its total. Explained in 05_fusion."""
+    divides each row by its total. ``y_true`` / ``y_pred``: (n,) class names. Returns a float DataFrame
+    (counts when not normalised), index named "true", columns "predicted". Explained in 05_fusion."""
     matrix = confusion_matrix(y_true, y_pred, labels=classes).astype(float)
     if normalise:
         matrix = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
@@ -93,6 +105,8 @@ def confusion(y_true, y_pred, classes: list[str], normalise: bool = True) -> pd.
 def plot_confusion(matrix: pd.DataFrame, title: str = "", ax: plt.Axes | None = None) -> plt.Figure:
     """A row-normalised confusion matrix as the thesis drew it: shares in each cell, true classes as rows.
 
+    ``matrix``: from ``confusion`` (normalised: the colours span 0 to 1); ``ax``: draw into this Axes
+    (default: a new figure). Returns the matplotlib Figure (the one holding ``ax``).
     Explained in 03_audio_model.
     """
     if ax is None:
@@ -112,7 +126,10 @@ def plot_confusion(matrix: pd.DataFrame, title: str = "", ax: plt.Axes | None = 
 
 
 def plot_confusions(matrices: dict[str, pd.DataFrame], suptitle: str = "") -> plt.Figure:
-    """Several confusion matrices side by side (e.g. audio, text, fused). Explained in 05_fusion."""
+    """Several confusion matrices side by side (e.g. audio, text, fused).
+
+    ``matrices``: title -> a ``confusion`` matrix. Returns the matplotlib Figure. Explained in 05_fusion.
+    """
     fig, axes = plt.subplots(1, len(matrices), figsize=(4.2 * len(matrices), 3.9))
     for ax, (title, matrix) in zip(np.atleast_1d(axes), matrices.items(), strict=True):
         plot_confusion(matrix, title, ax)
@@ -124,6 +141,8 @@ def plot_confusions(matrices: dict[str, pd.DataFrame], suptitle: str = "") -> pl
 def plot_histories(histories: dict[str, dict[str, list[float]]], title: str = "") -> plt.Figure:
     """Training and validation loss and validation UA per epoch, one line per fold.
 
+    ``histories``: fold -> history, lists per epoch under ``loss``, ``val_loss`` and ``val_ua`` (a missing
+    one is left out). Returns the matplotlib Figure.
     Explained in 03_audio_model.
     """
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4))
@@ -149,6 +168,9 @@ def plot_attention(
 ) -> plt.Figure:
     """Where a network looked: attention over audio steps (with the waveform) and over words.
 
+    ``row``: one row of a corpus table (utt_id, label, wav_path, transcript); ``audio_weights``: (steps,)
+    one weight per network step of ``frame_seconds``, or None; ``words`` / ``text_weights``: the tokens and
+    their (tokens,) weights, or None. Returns the matplotlib Figure.
     Explained in 05_fusion.
     """
     from .audio import load_audio
@@ -171,6 +193,8 @@ def plot_attention(
 def draw_audio_attention(ax: plt.Axes, audio: np.ndarray, weights, frame_seconds: float) -> None:
     """The waveform (grey) with the attention weight of each network step as bars over it.
 
+    ``ax``: the Axes drawn into; ``audio``: (samples,) at 16 kHz; ``weights``: (steps,); ``frame_seconds``:
+    one step's length. Returns None.
     Plumbing for plot_attention (05_fusion) and plot_prediction (07_try_it).
     """
     from .audio import SAMPLE_RATE
@@ -187,6 +211,8 @@ def draw_audio_attention(ax: plt.Axes, audio: np.ndarray, weights, frame_seconds
 def draw_word_attention(ax: plt.Axes, words: list[str], weights, unknown: list[bool] | None = None) -> None:
     """One bar per word; words the network never saw in training (``unknown``) are hatched.
 
+    ``ax``: the Axes drawn into; ``words``, ``weights`` (words,) and ``unknown`` (bool): one per word.
+    Returns None.
     Plumbing for plot_attention (05_fusion) and plot_prediction (07_try_it).
     """
     bars = ax.bar(range(len(weights)), weights, color="#1f77b4")
@@ -200,6 +226,8 @@ def draw_word_attention(ax: plt.Axes, words: list[str], weights, unknown: list[b
 def plot_per_fold(per_fold: dict[str, pd.DataFrame], metric: str = "ua", title: str = "") -> plt.Figure:
     """Grouped bars: ``metric`` per fold (test session) for several systems.
 
+    ``per_fold``: system name -> a table with a ``fold`` column and a ``metric`` column in [0, 1] (a
+    ``CVResult.per_fold``). Returns the matplotlib Figure.
     Explained in 06_results.
     """
     frame = pd.DataFrame({name: table.set_index("fold")[metric] for name, table in per_fold.items()})

@@ -66,16 +66,16 @@ class ModelConfig:
     pooling_std: bool = False  # attention pooling also returns the weighted standard deviation
 
     def with_(self, **changes) -> ModelConfig:
-        """A copy with some fields changed."""
+        """A copy with some fields changed (``changes``: field -> value); returns a new ``ModelConfig``."""
         return replace(self, **changes)
 
     def to_dict(self) -> dict:
-        """Plain-JSON form."""
+        """Plain-JSON form: field -> value, tuples as lists."""
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
     @classmethod
     def from_dict(cls, values: dict) -> ModelConfig:
-        """Inverse of ``to_dict``."""
+        """Inverse of ``to_dict``: a ``ModelConfig`` from field -> value (lists back to tuples)."""
         values = dict(values)
         values["dense_units"] = tuple(values["dense_units"])
         if values.get("text_dense_units") is not None:
@@ -115,6 +115,7 @@ PRESETS: dict[str, ModelConfig] = {
 def get_config(config: str | ModelConfig | None) -> ModelConfig:
     """A ``ModelConfig`` from a preset name, a config, or None (the default preset).
 
+    Returns the config itself or ``PRESETS[name]``; raises ``ValueError`` for an unknown name.
     Plumbing for the model builders, ModelInputs and cross_validate.
     """
     if config is None:
@@ -156,8 +157,10 @@ def set_precision(mixed: bool) -> str:
 class AttentionPooling(layers.Layer):
     """Softmax attention over time: a score per step, weights summing to 1 over real steps, weighted sum.
 
-    Padded steps (mask False) get zero weight. ``return_attention=True`` also returns the weights
-    (batch, time), for plots. Explained in 03_audio_model.
+    Padded steps (mask False) get zero weight. ``units``: size of the scoring layer; ``with_std``: also
+    the attention-weighted standard deviation. Input (batch, time, dim) with a (batch, time) bool mask;
+    output (batch, dim), or (batch, 2 * dim) with ``with_std``. ``return_attention=True`` also returns
+    the weights (batch, time) float32, for plots. Explained in 03_audio_model.
     """
 
     def __init__(
@@ -170,6 +173,7 @@ class AttentionPooling(layers.Layer):
         self.supports_masking = True
 
     def build(self, input_shape) -> None:
+        """Keras hook: projection (dim, units), bias (units,) and context (units, 1) for (..., dim) inputs."""
         dim = input_shape[-1]
         self.projection = self.add_weight(
             name="projection", shape=(dim, self.units), initializer="glorot_uniform"
@@ -178,6 +182,11 @@ class AttentionPooling(layers.Layer):
         self.context = self.add_weight(name="context", shape=(self.units, 1), initializer="glorot_uniform")
 
     def call(self, inputs, mask=None):
+        """``inputs``: (batch, time, dim); ``mask``: (batch, time) bool, or None (every step real).
+
+        Returns pooled (batch, dim), (batch, 2 * dim) with ``with_std``, in the inputs' dtype; with
+        ``return_attention``, ``(pooled, weights)``, weights (batch, time) float32 summing to 1 per row.
+        """
         scores = ops.squeeze(
             ops.matmul(ops.tanh(ops.matmul(inputs, self.projection) + self.bias), self.context), -1
         )
@@ -198,13 +207,16 @@ class AttentionPooling(layers.Layer):
         return (pooled, weights) if self.return_attention else pooled
 
     def compute_mask(self, inputs, mask=None):
+        """Keras hook: the time axis is pooled away, so no mask goes on (None)."""
         return None
 
     def compute_output_shape(self, input_shape):
+        """Keras hook: the shape (or shapes) ``call`` returns for ``input_shape`` (batch, time, dim)."""
         pooled = (input_shape[0], input_shape[-1] * (2 if self.with_std else 1))
         return (pooled, (input_shape[0], input_shape[1])) if self.return_attention else pooled
 
     def get_config(self) -> dict:
+        """Keras hook: the constructor arguments, to save and reload the layer."""
         return {**super().get_config(), "units": self.units, "return_attention": self.return_attention,
                 "with_std": self.with_std}  # fmt: skip
 
@@ -213,9 +225,13 @@ class AttentionPooling(layers.Layer):
 class MaskedBiLSTM(layers.Layer):
     """Bidirectional LSTM that reads each sequence only up to its true length (all steps returned).
 
-    Runs torch's fused LSTM on packed sequences (cuDNN on a GPU, the native kernel on a CPU), so padding
-    never reaches the backward direction and no Python loop runs over time steps. Output steps past a
-    sequence's end are zero; the mask passes through. Gate layout matches ``keras.layers.LSTM``.
+    Runs torch's fused LSTM kernel (cuDNN on a GPU, oneDNN / native on a CPU) once per direction on the
+    padded batch: the backward direction reads each sequence reversed within its own length, so padding
+    never reaches it, and no Python loop runs over time steps (no packing either: packed sequences have a
+    slow backward pass on a CPU). Output steps past a sequence's end are zero; the mask passes through.
+    Gate layout matches ``keras.layers.LSTM``.
+    ``units``: per direction. Input (batch, time, dim) with a (batch, time) bool mask; output
+    (batch, time, 2 * units), the forward then the backward direction.
     Explained in 03_audio_model.
     """
 
@@ -225,6 +241,7 @@ class MaskedBiLSTM(layers.Layer):
         self.supports_masking = True
 
     def build(self, input_shape) -> None:
+        """Keras hook: per direction, kernel (4u, dim), recurrent (4u, u) and bias (4u,), u = ``units``."""
         dim, units = input_shape[-1], self.units
         self.cells = []
         for direction in ("forward", "backward"):
@@ -243,35 +260,42 @@ class MaskedBiLSTM(layers.Layer):
             )
 
     def call(self, inputs, mask=None):
+        """``inputs``: (batch, time, dim); ``mask``: (batch, time) bool, or None (every step real).
+
+        Returns (batch, time, 2 * units) in the inputs' dtype, zero past each sequence's true length.
+        """
         batch, steps = inputs.shape[0], inputs.shape[1]
+        step = torch.arange(steps, device=inputs.device)[None, :]
         if mask is None:
-            lengths = torch.full((batch,), steps, dtype=torch.int64)
+            lengths = torch.full((batch, 1), steps, device=inputs.device)
         else:
-            lengths = mask.to(torch.int64).sum(dim=1).clamp(min=1).cpu()
-        params = []
-        for kernel, recurrent, bias in self.cells:
-            params += [kernel.value, recurrent.value, bias.value, torch.zeros_like(bias.value)]
-        params = [p.to(inputs.dtype) for p in params]
-        packed = torch.nn.utils.rnn.pack_padded_sequence(
-            inputs, lengths, batch_first=True, enforce_sorted=False
-        )
-        zeros = torch.zeros(2, batch, self.units, dtype=inputs.dtype, device=inputs.device)
-        output, _, _ = torch.lstm(
-            packed.data, packed.batch_sizes, (zeros, zeros), params, True, 1, 0.0, self.training, True
-        )
-        packed_out = torch.nn.utils.rnn.PackedSequence(
-            output, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices
-        )
-        padded, _ = torch.nn.utils.rnn.pad_packed_sequence(packed_out, batch_first=True, total_length=steps)
-        return padded
+            lengths = mask.to(torch.int64).sum(dim=1, keepdim=True).clamp(min=1)
+        # the backward direction reads each sequence reversed within its own length; padding stays behind it
+        order = torch.where(step < lengths, lengths - 1 - step, step)
+
+        def reorder(x):
+            return x.gather(1, order[..., None].expand(-1, -1, x.shape[-1]))
+
+        zeros = torch.zeros(1, batch, self.units, dtype=inputs.dtype, device=inputs.device)
+        outputs = []
+        for (kernel, recurrent, bias), x in zip(self.cells, (inputs, reorder(inputs)), strict=True):
+            params = [p.to(inputs.dtype) for p in (kernel.value, recurrent.value, bias.value)]
+            params.append(torch.zeros_like(params[2]))  # torch's second bias; Keras has one
+            out, _, _ = torch.lstm(x, (zeros, zeros), params, True, 1, 0.0, self.training, False, True)
+            outputs.append(out)
+        out = torch.cat([outputs[0], reorder(outputs[1])], dim=-1)
+        return out * (step < lengths)[..., None].to(out.dtype)
 
     def compute_mask(self, inputs, mask=None):
+        """Keras hook: the input mask, unchanged."""
         return mask
 
     def compute_output_shape(self, input_shape):
+        """Keras hook: (batch, time, 2 * units) for ``input_shape`` (batch, time, dim)."""
         return (*input_shape[:-1], 2 * self.units)
 
     def get_config(self) -> dict:
+        """Keras hook: the constructor arguments, to save and reload the layer."""
         return {**super().get_config(), "units": self.units}
 
 
@@ -322,6 +346,9 @@ def build_audio_model(
 ) -> keras.Model:
     """Audio network: frames (batch, time, n_features), zero-padded -> class probabilities.
 
+    ``config``: a preset name, a ``ModelConfig`` or None (the default preset). Returns an uncompiled
+    ``keras.Model``: input ``audio`` (batch, time, n_features) float32, all-zero frames masked as padding;
+    output (batch, n_classes) float32 softmax.
     Explained in 03_audio_model.
     """
     config = get_config(config)
@@ -338,7 +365,10 @@ def build_text_model(
 ) -> keras.Model:
     """Text network: token ids (batch, time), 0 = padding -> class probabilities.
 
-    ``embeddings`` (vocabulary_size x dim) initialises the embedding layer (e.g. from GloVe).
+    ``vocabulary_size``: ``len(vocabulary)``; ``config``: as in ``build_audio_model``; ``embeddings``
+    (vocabulary_size x dim) float initialises the embedding layer (e.g. from GloVe via
+    ``load_word_vectors``; still trained), else it is random of ``config.embedding_dim``. Returns an
+    uncompiled ``keras.Model``: input ``text`` (batch, time) int32; output (batch, n_classes) float32.
     Explained in 04_text_model.
     """
     config = get_config(config)
@@ -356,8 +386,10 @@ def build_fusion_model(
 ) -> keras.Model:
     """Fused network: both branches' attention-pooled vectors concatenated -> Dense relu -> softmax.
 
-    No alignment between words and frames is needed: each branch pools its own sequence.
-    Explained in 05_fusion.
+    No alignment between words and frames is needed: each branch pools its own sequence. Arguments as in
+    ``build_audio_model`` and ``build_text_model``. Returns an uncompiled ``keras.Model`` taking
+    ``{"audio": (batch, time, n_features) float32, "text": (batch, tokens) int32}`` to (batch, n_classes)
+    float32. Explained in 05_fusion.
     """
     config = get_config(config)
     audio_in, audio_x = _audio_input(n_features)
@@ -375,6 +407,8 @@ def build_fusion_model(
 def attention_model(model: keras.Model) -> keras.Model:
     """A model with the same inputs returning the attention weights of each branch (dict by branch).
 
+    ``model``: a network from the builders. Its outputs: branch ("audio", "text") -> weights (batch, time)
+    float32; raises ``ValueError`` when ``model`` has no attention layers.
     Plumbing for TrainedModel.attention (05_fusion).
     """
     outputs = {}
@@ -394,6 +428,8 @@ def late_fusion(
 ) -> np.ndarray:
     """The late-fusion baseline: a weighted average of the two unimodal probability matrices.
 
+    ``audio_probabilities`` / ``text_probabilities``: (n, n_classes), the same rows and class order;
+    ``audio_weight`` in [0, 1] (the text gets the rest). Returns (n, n_classes) float.
     Explained in 05_fusion.
     """
     if not 0.0 <= audio_weight <= 1.0:

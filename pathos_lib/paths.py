@@ -12,7 +12,9 @@ from pathlib import Path
 
 
 def project_root() -> Path:
-    """The checkout that holds ``pathos_lib`` (or the working directory for a non-editable install)."""
+    """The checkout that holds ``pathos_lib`` (or the working directory for a non-editable install).
+
+    Plumbing for data_dir, build_dir and figures_dir."""
     here = Path(__file__).resolve().parent.parent
     return here if (here / "pyproject.toml").is_file() else Path.cwd()
 
@@ -23,17 +25,23 @@ def _folder(variable: str, default: str) -> Path:
 
 
 def data_dir() -> Path:
-    """Generated corpora and feature caches (``PATHOS_DATA``, default ``data/``); never committed."""
+    """Generated corpora and feature caches (``PATHOS_DATA``, default ``data/``); never committed.
+
+    Returns the folder (it may not exist yet). Plumbing for the synthetic corpus and the feature cache."""
     return _folder("PATHOS_DATA", "data")
 
 
 def build_dir() -> Path:
-    """Executed notebooks, results and models (``PATHOS_BUILD``, default ``build/``)."""
+    """Executed notebooks, results and models (``PATHOS_BUILD``, default ``build/``).
+
+    Returns the folder (it may not exist yet). Explained in 07_try_it."""
     return _folder("PATHOS_BUILD", "build")
 
 
 def figures_dir() -> Path:
-    """Figures saved by the notebooks (``PATHOS_FIGURES``, default ``figures/``)."""
+    """Figures saved by the notebooks (``PATHOS_FIGURES``, default ``figures/``).
+
+    Returns the folder (it may not exist yet). Plumbing for plots.save_figure."""
     return _folder("PATHOS_FIGURES", "figures")
 
 
@@ -43,17 +51,8 @@ def use_data_dir(folder: str | os.PathLike | None = None) -> Path:
     The notebooks call it with their ``data_dir`` parameter, e.g. a Google Drive folder on Colab so that
     the corpus and caches outlive the runtime.
 
-    Parameters
-    ----------
-    folder : str or path-like, optional
-        Where data goes; ``None`` keeps ``PATHOS_DATA`` or the default ``data/`` of the checkout.
-
-    Returns
-    -------
-    Path
-        The data folder now in use (what :func:`data_dir` returns).
-
-    Explained in 01_data_exploration.
+    ``folder``: where data goes; None keeps ``PATHOS_DATA`` or the checkout's ``data/``. Returns the data
+    folder now in use (what ``data_dir`` returns). Explained in 01_data_exploration.
     """
     if folder is not None:
         os.environ["PATHOS_DATA"] = str(Path(folder).expanduser())

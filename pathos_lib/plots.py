@@ -24,8 +24,10 @@ CLASS_COLOURS = {
 
 
 def corpus_name(table: pd.DataFrame) -> str:
-    """A label for titles: 'SYNTHETIC corpus' or 'IEMOCAP' or 'custom corpus'.
+    """A label for titles: 'SYNTHETIC corpus (not IEMOCAP)', 'IEMOCAP' or 'CUSTOM CORPUS'.
 
+    ``table``: any table; its ``attrs["corpus"]`` (set by ``load_corpus``) is read. Returns that name
+    upper-cased, the synthetic corpus flagged as not IEMOCAP, 'CUSTOM CORPUS' when it has none.
     Explained in 01_data_exploration.
     """
     name = table.attrs.get("corpus", "custom corpus")
@@ -33,8 +35,9 @@ def corpus_name(table: pd.DataFrame) -> str:
 
 
 def save_figure(fig: plt.Figure, name: str) -> Path:
-    """Save ``fig`` as ``<figures_dir>/<name>.png`` and return the path.
+    """Save ``fig`` as ``<figures_dir>/<name>.png`` (110 dpi) and return the path.
 
+    ``name``: the file name without ``.png``; an existing file is overwritten.
     Explained in 01_data_exploration.
     """
     folder = figures_dir()
@@ -51,6 +54,7 @@ def _colours(labels) -> list[str]:
 def plot_class_counts(table: pd.DataFrame) -> plt.Figure:
     """Stacked bars: utterances per session and class.
 
+    ``table``: a corpus table (session, label). Returns the matplotlib Figure.
     Explained in 01_data_exploration.
     """
     counts = pd.crosstab(table["session"], table["label"])
@@ -64,6 +68,7 @@ def plot_class_counts(table: pd.DataFrame) -> plt.Figure:
 def plot_label_schemes(raw_table: pd.DataFrame) -> plt.Figure:
     """Raw IEMOCAP codes and what each 4-class scheme keeps, from a ``labels="all"`` table.
 
+    ``raw_table``: ``load_corpus(..., labels="all")`` (column emotion). Returns the matplotlib Figure.
     Explained in 01_data_exploration.
     """
     raw = raw_table["emotion"].value_counts()
@@ -82,6 +87,7 @@ def plot_label_schemes(raw_table: pd.DataFrame) -> plt.Figure:
 def plot_durations(table: pd.DataFrame) -> plt.Figure:
     """Histogram of utterance durations for each class.
 
+    ``table``: a corpus table (label, duration in seconds). Returns the matplotlib Figure.
     Explained in 01_data_exploration.
     """
     labels = sorted(table["label"].unique())
@@ -100,7 +106,8 @@ def plot_durations(table: pd.DataFrame) -> plt.Figure:
 def plot_valence_arousal(table: pd.DataFrame, seed: int = 0) -> plt.Figure:
     """Annotated valence vs arousal (1-5), one colour per class, jittered so ties show.
 
-    Explained in 01_data_exploration.
+    ``table``: a corpus table (label, valence, arousal); ``seed``: the jitter's. Returns the matplotlib
+    Figure. Explained in 01_data_exploration.
     """
     rng = np.random.default_rng(seed)
     fig, ax = plt.subplots(figsize=(5, 4.5))
@@ -118,6 +125,8 @@ def plot_valence_arousal(table: pd.DataFrame, seed: int = 0) -> plt.Figure:
 def plot_utterance(row: pd.Series, audio: np.ndarray | None = None) -> plt.Figure:
     """Waveform and log spectrogram of one utterance, titled with its id, class and transcript.
 
+    ``row``: one row of a corpus table (utt_id, label, wav_path, transcript); ``audio``: its waveform,
+    (samples,) float32 at 16 kHz, read from ``wav_path`` when None. Returns the matplotlib Figure.
     Explained in 01_data_exploration.
     """
     import librosa
@@ -141,7 +150,9 @@ def plot_utterance(row: pd.Series, audio: np.ndarray | None = None) -> plt.Figur
 def plot_representations(row: pd.Series, audio: np.ndarray, features: dict[str, np.ndarray]) -> plt.Figure:
     """One utterance as waveform, spectrogram, log-mel, MFCC and a few thesis34 curves, on one time axis.
 
-    ``features`` maps "logmel", "mfcc" and "thesis34" to their matrices (frames x features).
+    ``row``: one row of a corpus table (utt_id, label, transcript); ``audio``: its waveform, (samples,)
+    float at 16 kHz; ``features`` maps "logmel", "mfcc" and "thesis34" to their matrices (frames x
+    features) from ``compute_features`` with the default windows. Returns the matplotlib Figure.
     Explained in 02_feature_extraction.
     """
     import librosa
@@ -179,6 +190,8 @@ def plot_representations(row: pd.Series, audio: np.ndarray, features: dict[str, 
 def plot_by_class(summary: pd.DataFrame, columns: dict[str, str]) -> plt.Figure:
     """Box plots of per-utterance values (``columns``: column -> axis title), one box per class.
 
+    ``summary``: one row per utterance with a ``label`` column and the numeric ``columns`` (NaN left out);
+    its ``attrs["corpus"]`` names the corpus in the title. Returns the matplotlib Figure.
     Explained in 02_feature_extraction.
     """
     labels = sorted(summary["label"].unique())

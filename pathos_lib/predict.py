@@ -45,10 +45,12 @@ MIN_AUDIO_SECONDS = 0.1  # shorter audio holds too few frames to say anything
 class Prediction:
     """What the networks say about one utterance.
 
-    ``probabilities``: one row per network used (audio, text, fusion), one column per class.
+    ``probabilities``: float, one row per network used (index audio, text, fusion), one column per class.
     ``attention``: network -> branch ("audio" or "text") -> a frame with ``time_s`` (the middle of each
     network step) or ``word`` and ``known`` (in the training vocabulary), and ``weight`` (summing to 1).
-    ``skipped``: network -> why it was not used (no audio, an empty transcript).
+    ``skipped``: network -> why it was not used (no audio, an empty transcript). ``notes``: remarks such
+    as an unknown speaker's normalisation; ``duration_s``: the audio's length (None without audio);
+    ``transcript``: as given.
     Explained in 07_try_it.
     """
 
@@ -61,7 +63,7 @@ class Prediction:
 
     @property
     def predicted(self) -> dict[str, str]:
-        """The most probable class of each network used."""
+        """The most probable class of each network used: network -> class."""
         return self.probabilities.idxmax(axis=1).to_dict()
 
     def table(self) -> str:
@@ -80,6 +82,8 @@ class Prediction:
 class Predictor:
     """Trained audio / text / fused networks, ready for new utterances.
 
+    ``networks``: modality ("audio", "text", "fusion") -> ``TrainedModel``, all trained on the same
+    classes; ``classes`` keeps their order (the columns of ``Prediction.probabilities``).
     Explained in 07_try_it.
     """
 
@@ -94,7 +98,11 @@ class Predictor:
 
     @classmethod
     def load(cls, model_dir: str | Path) -> Predictor:
-        """The networks in ``model_dir``: one model folder, or a folder with at most one per modality."""
+        """The networks in ``model_dir``: one model folder, or a folder with at most one per modality.
+
+        Returns a ``Predictor``; raises ``FileNotFoundError`` when there is no model, ``ValueError`` when
+        there are several of one kind.
+        """
         model_dir = Path(model_dir)
         if not model_dir.is_dir():
             raise FileNotFoundError(
@@ -123,13 +131,17 @@ class Predictor:
 
         The networks were trained on per-speaker normalised features; a few utterances of a new voice
         (ideally a minute or more) bring its input close to what the networks saw in training.
+        ``wav_paths``: wav files of that voice (any rate). Later ``predict(..., speaker=speaker)`` uses them.
         """
         for network in self.networks.values():
             network.add_speaker(speaker, wav_paths)
 
     @classmethod
     def from_results(cls, results: list[CVResult], fold: str | None = None) -> Predictor:
-        """The networks saved by ``cross_validate`` runs for one fold (default: their only fold)."""
+        """The networks saved by ``cross_validate`` runs for one fold (default: their only fold).
+
+        ``results``: one ``CVResult`` per modality; ``fold``: a fold name. Returns a ``Predictor``.
+        """
         return cls({result.modality: TrainedModel(model_folder(result, fold)) for result in results})
 
     def save(self, folder: str | Path) -> Path:
@@ -154,6 +166,7 @@ class Predictor:
         empty transcript skips the text and fused networks. ``speaker``: a training speaker's id, or one
         given to ``add_speaker``, uses that speaker's normalisation statistics; otherwise the global
         training statistics are used (one utterance is too little to estimate a new voice from).
+        Returns a ``Prediction``; raises ``ValueError`` for audio shorter than ``MIN_AUDIO_SECONDS``.
         """
         waveform = None if audio is None else as_waveform(audio)
         if waveform is not None and duration_s(waveform) < MIN_AUDIO_SECONDS:
@@ -212,7 +225,9 @@ def plot_prediction(prediction: Prediction, waveform: np.ndarray | None = None, 
     """Bars of each network's class probabilities, then where the fused network (or, without it, the
     unimodal ones) attended: over time on the waveform, and over the words (unknown words hatched).
 
-    Explained in 07_try_it.
+    ``prediction``: from ``Predictor.predict``; ``waveform``: the utterance, (samples,) float at 16 kHz
+    (without it, no attention-over-time panel); ``title``: of the first panel. Returns the matplotlib
+    Figure. Explained in 07_try_it.
     """
     import matplotlib.pyplot as plt
 
@@ -266,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     """``pathos-predict MODEL_DIR FILE.wav "transcript"`` (also ``python -m pathos_lib.predict``); returns
     the exit status (0: predicted; 1: a missing or unreadable input, or no network could be used).
 
+    ``argv``: the arguments (default: the command line's); the table goes to stdout, errors to stderr.
     Explained in 07_try_it.
     """
     parser = argparse.ArgumentParser(

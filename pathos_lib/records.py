@@ -17,6 +17,8 @@ METRICS_MIME = "application/vnd.pathos.metrics+json"
 def record_metrics(**values: object) -> None:
     """Record named values (numbers, strings, lists or dicts of them) in the running notebook.
 
+    ``values``: name -> value; numpy scalars and arrays become plain numbers and lists. Returns None: the
+    values are displayed and stored as a ``METRICS_MIME`` output; anything else raises ``TypeError``.
     Explained in 01_data_exploration.
     """
     clean = json.loads(json.dumps(values, default=_plain))
@@ -29,6 +31,8 @@ def record_metrics(**values: object) -> None:
 def read_metrics(notebook_path: str | os.PathLike) -> dict:
     """All values recorded by ``record_metrics`` in an executed notebook (later ones win).
 
+    ``notebook_path``: an executed ``.ipynb`` (papermill keeps its outputs). Returns name -> value, as
+    plain JSON types; empty when nothing was recorded.
     Explained in 01_data_exploration.
     """
     with open(notebook_path, encoding="utf-8") as handle:

@@ -20,7 +20,11 @@ PROTOCOLS = ("session", "thesis", "random")
 
 @dataclass(frozen=True)
 class Fold:
-    """One train/test partition: positional row indices into the table. Explained in 01_data_exploration."""
+    """One train/test partition: positional row indices into the table.
+
+    ``name``: e.g. "session 5"; ``train`` / ``test``: int arrays (n_train,) / (n_test,);
+    ``speaker_independent``: no speaker is on both sides. Explained in 01_data_exploration.
+    """
 
     name: str
     train: np.ndarray
@@ -31,6 +35,8 @@ class Fold:
 def session_folds(table: pd.DataFrame) -> list[Fold]:
     """Leave one ``session`` group out (5 folds on IEMOCAP); speakers must not span groups.
 
+    ``table``: a corpus table (session, speaker). Returns one ``Fold`` per session value, in sorted order,
+    named "session <value>"; raises ``ValueError`` for fewer than two sessions or a speaker in several.
     Explained in 01_data_exploration.
     """
     groups = table["session"].to_numpy()
@@ -52,6 +58,8 @@ def session_folds(table: pd.DataFrame) -> list[Fold]:
 def thesis_split(table: pd.DataFrame) -> list[Fold]:
     """The thesis split: train on sessions 1-4, test on session 5 (one fold).
 
+    ``table``: a corpus table (session, speaker); rows of other sessions are in neither part. Returns
+    ``[Fold("sessions 1-4 / 5", ...)]``; raises ``ValueError`` when either part is empty.
     Explained in 01_data_exploration.
     """
     sessions = table["session"].to_numpy()
@@ -68,6 +76,8 @@ def thesis_split(table: pd.DataFrame) -> list[Fold]:
 def random_folds(table: pd.DataFrame, n_splits: int = 5, seed: int = 0) -> list[Fold]:
     """Stratified random folds over utterances; warns: the same speakers are on both sides.
 
+    ``table``: a corpus table (label); ``seed`` shuffles. Returns ``n_splits`` Folds named "random i/n",
+    stratified by ``label``, each with ``speaker_independent=False``.
     Explained in 01_data_exploration.
     """
     warnings.warn(
@@ -86,6 +96,7 @@ def random_folds(table: pd.DataFrame, n_splits: int = 5, seed: int = 0) -> list[
 def make_folds(table: pd.DataFrame, protocol: str | list[Fold] = "session", seed: int = 0) -> list[Fold]:
     """Folds for ``protocol``: ``"session"``, ``"thesis"``, ``"random"``, or a list of ``Fold`` (kept).
 
+    ``table``: a corpus table; ``seed``: for ``"random"`` only. Returns a list of ``Fold``.
     Explained in 03_audio_model.
     """
     if isinstance(protocol, list):
@@ -106,11 +117,13 @@ def validation_split(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Carve a validation set out of ``train`` by whole speakers (for early stopping).
 
+    ``train``: positional row indices into ``table`` (a fold's ``train``), at least two speakers among them.
     Speakers are visited in a seeded random order and each is taken when it brings the validation rows
     closer to ``fraction`` of the training rows (at least one speaker, at least one left for fitting).
     Counting rows, not speakers, matters when a few speakers hold most of the data (TV dialogue): a
     fraction of the speakers could otherwise give a validation set of a handful of utterances.
-    Returns (fit rows, validation rows), positional indices into the table. Explained in 03_audio_model.
+    Returns (fit rows, validation rows): int arrays of positional indices into the table that split
+    ``train`` (its order kept). Explained in 03_audio_model.
     """
     speakers = table["speaker"].to_numpy()[train]
     names, counts = np.unique(speakers, return_counts=True)

@@ -89,7 +89,11 @@ FILLER_WORDS = (
 
 
 def corpus_path(utterances_per_session: int = DEFAULT_UTTERANCES_PER_SESSION, seed: int = 0) -> Path:
-    """Where the cached synthetic corpus of this size and seed lives (``<data_dir>/synthetic/...``)."""
+    """Where the cached synthetic corpus of this size and seed lives (``<data_dir>/synthetic/...``).
+
+    Returns the folder's path, named by ``GENERATOR_VERSION``, size and seed (it may not exist yet).
+    Plumbing for synthetic_corpus.
+    """
     name = f"iemocap_v{GENERATOR_VERSION}_n{utterances_per_session}_seed{seed}"
     return data_dir() / "synthetic" / name
 
@@ -99,6 +103,8 @@ def synthetic_corpus(
 ) -> Path:
     """The root of the cached synthetic corpus, made on first use (atomically) and reused after.
 
+    ``utterances_per_session`` / ``seed``: as in ``make_corpus``; ``n_jobs``: processes rendering the audio
+    (default: one per CPU). Returns the corpus root (``corpus_path``), holding Session1..Session5.
     Explained in 01_data_exploration.
     """
     root = corpus_path(utterances_per_session, seed)
@@ -127,7 +133,9 @@ def make_corpus(
     """Write a synthetic corpus in the IEMOCAP layout under ``root``; same seed -> identical bytes.
 
     ``utterances_per_session`` counts every labelled utterance (all raw codes, ``xxx`` included):
-    100 gives about 500 utterances (CI size), 2000 about IEMOCAP's 10,000.
+    100 gives about 500 utterances (CI size), 2000 about IEMOCAP's 10,000. ``root``: a new or empty
+    folder; ``seed``: same seed, same bytes; ``n_jobs``: processes rendering the audio (default: one per
+    CPU). Returns ``root`` as a ``Path``; raises ``FileExistsError`` if it already holds Session folders.
     Explained in 01_data_exploration.
     """
     from joblib import Parallel, delayed

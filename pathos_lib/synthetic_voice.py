@@ -49,7 +49,12 @@ EFFORT_RAMP_BRIGHTNESS = 1.0
 
 @dataclass(frozen=True)
 class Voice:
-    """One synthetic actor: base pitch (Hz), vocal-tract scale, breathiness, loudness offset (dB)."""
+    """One synthetic actor: base pitch (Hz), vocal-tract scale, breathiness, loudness offset (dB).
+
+    ``f0``: base pitch; ``formant_scale``: multiplies the vowel formants; ``breathiness``: noise in the
+    glottal source; ``loudness_db``: added gain. Plumbing for render_utterance_audio (through ``VOICES``,
+    one per session and speaker letter).
+    """
 
     f0: float
     formant_scale: float
@@ -69,7 +74,14 @@ VOICES = {
 
 @dataclass
 class Utterance:
-    """Everything written about one synthetic utterance: planned by ``synthetic``, voiced here."""
+    """Everything written about one synthetic utterance: planned by ``synthetic``, voiced here.
+
+    ``speaker_letter``: F or M (with ``session``, picks the ``Voice``); ``emotion``: the raw IEMOCAP code;
+    ``arousal``: as voiced (-1..1 plus noise); ``words``: the transcript's words; ``vad``: consensus
+    (valence, activation, dominance), 1-5; ``annotations``: the annotator lines of EmoEvaluation;
+    ``start`` / ``end``: seconds in the dialog; ``audio_seed``: seeds the rendering.
+    Plumbing for synthetic.make_corpus (which plans and writes it) and render_utterance_audio.
+    """
 
     utt_id: str
     dialog: str
@@ -88,8 +100,8 @@ class Utterance:
 def render_utterance_audio(utterance: Utterance) -> np.ndarray:
     """The waveform of one planned utterance, float32 in [-1, 1] at 16 kHz (``SAMPLE_RATE``).
 
-    Its length is ``utterance.end - utterance.start`` (see ``utterance_duration``); the same utterance
-    (``audio_seed`` included) always gives the same samples.
+    Returns shape (round((end - start) * 16000),): its length is ``utterance.end - utterance.start`` (see
+    ``utterance_duration``); the same utterance (``audio_seed`` included) always gives the same samples.
     Explained in 02_feature_extraction.
     """
     rng = np.random.default_rng(utterance.audio_seed)
@@ -100,8 +112,9 @@ def render_utterance_audio(utterance: Utterance) -> np.ndarray:
 def utterance_duration(words: list[str], arousal: float) -> float:
     """How long (s, 1.5 to 6) an utterance of these words lasts at this arousal; the renderer fits to it.
 
-    Aroused voices speak faster (``RATE_PER_AROUSAL``); a phrase pause comes every four words.
-    Explained in 01_data_exploration.
+    ``words``: the utterance's words (bracketed tags such as [LAUGHTER] add no syllables); ``arousal``:
+    -1..1. Returns seconds as a float. Aroused voices speak faster (``RATE_PER_AROUSAL``); a phrase pause
+    comes every four words. Plumbing for the synthetic corpus's plan (synthetic.make_corpus).
     """
     n = sum(_syllables(w) for w in words)
     pauses = 0.18 * max(0, len(words) // 4)

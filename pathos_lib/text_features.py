@@ -50,6 +50,8 @@ def tokenize(text: str | None, tokenizer: str = "thesis") -> list[str]:
 class Vocabulary:
     """Word -> index, fitted on training transcripts (0 = padding, 1 = out of vocabulary).
 
+    ``words``: the kept words, given indices 2, 3, ...; ``tokenizer``: one of ``TOKENIZERS``; ``min_count``:
+    kept for saving. ``words`` and ``index`` hold the mapping; ``len`` counts padding and OOV too.
     Explained in 02_feature_extraction.
     """
 
@@ -65,7 +67,11 @@ class Vocabulary:
     def fit(
         cls, texts: Iterable[str], tokenizer: str = "thesis", min_count: int = 1, max_size: int | None = None
     ) -> Vocabulary:
-        """Keep words seen at least ``min_count`` times in ``texts`` (most frequent first)."""
+        """Keep words seen at least ``min_count`` times in ``texts`` (most frequent first).
+
+        ``texts``: the training transcripts; ``max_size``: keep at most this many words. Returns a new
+        ``Vocabulary``.
+        """
         counts = Counter(token for text in texts for token in tokenize(text, tokenizer))
         kept = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
         return cls(kept[:max_size] if max_size else kept, tokenizer=tokenizer, min_count=min_count)
@@ -74,32 +80,35 @@ class Vocabulary:
         return len(self.words)
 
     def encode(self, text: str | None) -> list[int]:
-        """Token ids of one transcript (``[1]`` for an empty one)."""
+        """Token ids of one transcript, unknown words 1 (``[1]`` for an empty one); a list of int."""
         ids = [self.index.get(token, 1) for token in tokenize(text, self.tokenizer)]
         return ids or [1]
 
     def encode_batch(
         self, texts: Iterable[str | None], max_len: int | None = None, padding: str = "post"
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(ids [n, time] int32, mask [n, time]) for a list of transcripts; see ``inputs.pad_sequences``."""
+        """Encode and pad n transcripts; ``max_len`` and ``padding`` as in ``inputs.pad_sequences``.
+
+        Returns ``(ids, mask)``: ids (n, time) int32, 0 = padding; mask (n, time) bool.
+        """
         from .inputs import pad_sequences
 
         sequences = [np.array(self.encode(text), dtype=np.int32) for text in texts]
         return pad_sequences(sequences, max_len=max_len, padding=padding, value=0, dtype="int32")
 
     def oov_rate(self, texts: Iterable[str | None]) -> float:
-        """Share of tokens in ``texts`` that are not in the vocabulary."""
+        """Share of tokens in ``texts`` not in the vocabulary: a float in [0, 1] (0 for no tokens)."""
         tokens = [token for text in texts for token in tokenize(text, self.tokenizer)]
         return sum(token not in self.index for token in tokens) / max(1, len(tokens))
 
     def to_json(self, path: str | os.PathLike) -> None:
-        """Save as plain JSON."""
+        """Save as plain JSON to the file ``path``: the tokenizer, ``min_count`` and the words."""
         state = {"tokenizer": self.tokenizer, "min_count": self.min_count, "words": self.words[2:]}
         Path(path).write_text(json.dumps(state))
 
     @classmethod
     def from_json(cls, path: str | os.PathLike) -> Vocabulary:
-        """Load a vocabulary saved by ``to_json``."""
+        """Load a vocabulary saved by ``to_json`` at ``path``; returns a ``Vocabulary``."""
         state = json.loads(Path(path).read_text())
         return cls(state["words"], tokenizer=state["tokenizer"], min_count=state["min_count"])
 
@@ -109,10 +118,14 @@ def load_word_vectors(
 ) -> tuple[np.ndarray, dict[str, float]]:
     """Embedding matrix for ``vocabulary`` from a GloVe or word2vec **text** file, and its coverage.
 
-    Rows of words missing from the file are drawn from N(0, 0.1) (seeded); row 0 (padding) is zero.
-    A word2vec header line (``count dim``) is skipped. A line whose number of values differs from the
-    first line's raises ``ValueError`` naming the file and line. Coverage reports the share of the
-    vocabulary's words and of the file's words found. Explained in 04_text_model.
+    ``path``: the vectors file (words lower-cased when matched, the first vector of a word kept);
+    ``vocabulary``: a fitted ``Vocabulary``; ``seed``: for the rows of missing words.
+    Returns ``(matrix, coverage)``: matrix (len(vocabulary), dim) float32, row i for word index i, ready
+    for ``build_text_model(embeddings=...)``; coverage: ``vocabulary_covered`` (the share of the
+    vocabulary's words, padding and OOV aside, found in the file), ``words_in_file`` (vector lines read)
+    and ``dimension``. Rows of words missing from the file are drawn from N(0, 0.1) (seeded); row 0
+    (padding) is zero. A word2vec header line (``count dim``) is skipped. A line whose number of values
+    differs from the first line's raises ``ValueError`` naming the file and line. Explained in 04_text_model.
     """
     wanted = vocabulary.index
     found: dict[int, np.ndarray] = {}
@@ -162,6 +175,8 @@ def distinctive_words(
 ) -> Mapping[str, list[tuple[str, float]]]:
     """For each class, the words most over-represented in it (log-odds against the other classes).
 
+    ``texts`` / ``labels``: one per utterance; ``min_count``: the fewest occurrences over all texts for a
+    word to be scored. Returns class (sorted) -> its ``top`` (word, log-odds) pairs, highest first.
     Explained in 02_feature_extraction.
     """
     per_class: dict[str, Counter] = {}

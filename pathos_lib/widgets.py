@@ -30,6 +30,8 @@ ALL = "all"
 def show_utterance(row: pd.Series) -> None:
     """Display one utterance: its transcript, an audio player, waveform and spectrogram.
 
+    ``row``: one row of a corpus table (utt_id, label, wav_path, transcript; has_wav if present). Returns
+    None: it displays in the running notebook (only a line of text when there is no wav).
     Explained in 01_data_exploration.
     """
     if not row.get("has_wav", True) or pd.isna(row.get("wav_path")):
@@ -45,6 +47,7 @@ def show_utterance(row: pd.Series) -> None:
 def audio_widget(samples: np.ndarray, rate: int = SAMPLE_RATE) -> widgets.Audio:
     """An audio player holding ``samples`` (as a 16-bit wav).
 
+    ``samples``: (samples,) float at ``rate`` Hz, clipped to [-1, 1]. Returns an ``ipywidgets.Audio``.
     Plumbing for TryItApp and CorpusBrowser.
     """
     buffer = io.BytesIO()
@@ -53,7 +56,7 @@ def audio_widget(samples: np.ndarray, rate: int = SAMPLE_RATE) -> widgets.Audio:
 
 
 def figure_widget(fig: plt.Figure) -> widgets.Image:
-    """A matplotlib figure as a PNG image widget (the figure is closed).
+    """A matplotlib figure as a PNG image widget (the figure is closed). Returns an ``ipywidgets.Image``.
 
     Plumbing for TryItApp and CorpusBrowser.
     """
@@ -64,7 +67,7 @@ def figure_widget(fig: plt.Figure) -> widgets.Image:
 
 
 def text_widget(text: str, error: bool = False) -> widgets.HTML:
-    """Preformatted text (red for an error).
+    """Preformatted text (red for an error), HTML-escaped. Returns an ``ipywidgets.HTML``.
 
     Plumbing for TryItApp and CorpusBrowser.
     """
@@ -75,7 +78,8 @@ def text_widget(text: str, error: bool = False) -> widgets.HTML:
 class CorpusBrowser:
     """Filter a corpus table by session and class, pick an utterance, hear it, see it, read it.
 
-    ``browser.widget`` is the ipywidgets box; displaying the browser shows it. ``choices`` and
+    ``table``: a non-empty corpus table (utt_id, session, label, wav_path, transcript; has_wav if
+    present). ``browser.widget`` is the ipywidgets box; displaying the browser shows it. ``choices`` and
     ``select`` are the callbacks, callable without a front end.
     Explained in 01_data_exploration.
     """
@@ -99,7 +103,10 @@ class CorpusBrowser:
         self._on_filter()
 
     def choices(self, session: object = ALL, label: str = ALL) -> list[str]:
-        """Utterance ids matching the filters."""
+        """Utterance ids matching the filters, in table order.
+
+        ``session``: a session value or ``"all"``; ``label``: a class or ``"all"``. Returns a list of str.
+        """
         rows = self.table
         if session != ALL:
             rows = rows[rows["session"] == session]
@@ -108,7 +115,10 @@ class CorpusBrowser:
         return rows["utt_id"].tolist()
 
     def select(self, utt_id: str) -> pd.Series:
-        """Show ``utt_id`` (transcript, player, waveform and spectrogram) and return its row."""
+        """Show ``utt_id`` (transcript, player, waveform and spectrogram) and return its row.
+
+        Returns the table row (a ``pandas.Series``); raises ``KeyError`` for an unknown id.
+        """
         if utt_id not in self.table.index:
             raise KeyError(f"Unknown utterance id {utt_id!r}")
         row = self.table.loc[utt_id]
@@ -142,6 +152,8 @@ class TryItApp:
     both return the ``Prediction`` shown (``None`` after an error, which is shown instead). A corpus
     speaker is normalised with the statistics of all their recordings in ``table`` (no labels used), as
     in the evaluation; a wav given by path gets the global training statistics.
+    ``predictor``: a loaded ``Predictor``; ``table``: the utterances to pick from, a non-empty corpus table
+    (utt_id, speaker, label, wav_path, transcript).
     Explained in 07_try_it.
     """
 
@@ -168,7 +180,11 @@ class TryItApp:
                                     self.transcript, self.view])  # fmt: skip
 
     def pick(self, utt_id: str) -> Prediction:
-        """Predict a corpus utterance (its speaker's statistics from their recordings in the table)."""
+        """Predict a corpus utterance (its speaker's statistics from their recordings in the table).
+
+        Returns the ``Prediction`` shown, or None when it could not be made (the error is shown and kept
+        in ``error``); raises ``KeyError`` for an unknown id.
+        """
         if utt_id not in self.table.index:
             raise KeyError(f"Unknown utterance id {utt_id!r}")
         row = self.table.loc[utt_id]
@@ -177,12 +193,17 @@ class TryItApp:
             recordings = self.table.loc[self.table["speaker"] == speaker, "wav_path"].dropna()
             self.predictor.add_speaker(speaker, list(recordings))
             self.registered.add(speaker)
-        self.wav_path.value, self.transcript.value = str(row["wav_path"]), str(row["transcript"] or "")
+        transcript = "" if pd.isna(row["transcript"]) else str(row["transcript"])  # NaN is not the word "nan"
+        self.wav_path.value, self.transcript.value = str(row["wav_path"]), transcript
         title = f"{utt_id} (true class: {row['label']})"
         return self._predict(row["wav_path"], self.transcript.value, speaker, title)
 
     def run(self, wav_path: str, transcript: str) -> Prediction | None:
-        """Predict any wav file (any rate, mono or stereo) with the transcript typed."""
+        """Predict any wav file (any rate, mono or stereo) with the transcript typed.
+
+        ``wav_path``: a path (surrounding spaces ignored); ``transcript``: may be empty (the audio network
+        only). Returns the ``Prediction`` shown, or None when it could not be made (the error is shown).
+        """
         return self._predict(wav_path.strip(), transcript, None, wav_path.strip())
 
     def _predict(self, wav_path, transcript, speaker, title) -> Prediction | None:

@@ -1,4 +1,4 @@
-"""Library documentation keeps its promises: each "Explained in NN_..." names a notebook that shows the name."""
+"""Library docs keep their promises: each "Explained in NN_..." names a notebook that shows the name."""
 
 from __future__ import annotations
 
@@ -49,7 +49,8 @@ def test_explained_in_names_a_notebook_that_shows_it(qualified, names, stem):
     assert stem in NOTEBOOKS, f"{qualified} points to {stem}, which is not a notebook"
     text = _notebook_text(stem)
     shown = [n for n in names if re.search(rf"\b{re.escape(n)}\b", text)]
-    assert shown, f"{qualified} says 'Explained in {stem}', but {stem} never shows {' or '.join(sorted(names))}"
+    wanted = " or ".join(sorted(names))
+    assert shown, f"{qualified} says 'Explained in {stem}', but {stem} never shows {wanted}"
 
 
 def test_every_public_function_points_to_a_notebook():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from collections import Counter
 from pathlib import Path
 
 import papermill
@@ -10,6 +12,7 @@ import pytest
 
 from pathos_lib.corpus import load_corpus
 from pathos_lib.records import read_metrics
+from pathos_lib.synthetic import synthetic_corpus
 
 PROJECT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.notebook
@@ -47,21 +50,36 @@ def run_notebook(name: str, tmp_path: Path, **parameters) -> dict:
     return read_metrics(output)
 
 
+def _codes_in_emo_evaluation_files(root: Path) -> Counter:
+    """The consensus code of every summary line, counted from the EmoEvaluation files (not by the loader)."""
+    codes: Counter = Counter()
+    for path in root.glob("Session*/dialog/EmoEvaluation/*.txt"):
+        codes.update(re.findall(r"^\[[\d.]+ - [\d.]+\]\t\S+\t(\w+)\t", path.read_text(), re.MULTILINE))
+    return codes
+
+
 def test_01_data_exploration(tmp_path):
     metrics = run_notebook("01_data_exploration", tmp_path)
-    table = load_corpus("synthetic")
+    codes = _codes_in_emo_evaluation_files(synthetic_corpus())
+    # the notebook's counts agree with the corpus files counted independently of load_corpus
     assert metrics["corpus"] == "synthetic" and metrics["labels"] == "standard4"
-    assert metrics["n_utterances"] == len(table)
-    assert metrics["per_class"] == table["label"].value_counts().to_dict()
-    assert sum(metrics["per_session"].values()) == metrics["n_utterances"]
+    assert metrics["scheme_totals"] == {
+        "all": sum(codes.values()),
+        "standard4": sum(codes[c] for c in ("ang", "hap", "exc", "neu", "sad")),
+        "thesis": sum(codes[c] for c in ("ang", "exc", "neu", "sad")),
+    }
+    merged = {c: codes[c] for c in ("ang", "neu", "sad")} | {"hap": codes["hap"] + codes["exc"]}
+    assert metrics["per_class"] == merged
+    assert (
+        metrics["n_utterances"]
+        == metrics["scheme_totals"]["standard4"]
+        == sum(metrics["per_session"].values())
+    )
     assert set(metrics["per_session"]) == {"1", "2", "3", "4", "5"}
     assert metrics["n_speakers"] == 10
     assert metrics["max_speakers_in_both"] == 0
-    totals = metrics["scheme_totals"]
-    # The default corpus is CI-sized: about 500 utterances, about 55% in the standard 4 classes as in IEMOCAP.
-    assert 450 <= totals["all"] <= 550
-    assert 0.45 <= totals["standard4"] / totals["all"] <= 0.65
-    assert totals["thesis"] < totals["standard4"] == metrics["n_utterances"]
+    # The default corpus is CI-sized: about 55% of it in the standard 4 classes, as in IEMOCAP.
+    assert 0.45 <= metrics["scheme_totals"]["standard4"] / metrics["scheme_totals"]["all"] <= 0.65
     assert min(metrics["per_class"].values()) >= 0.1 * metrics["n_utterances"]
     written = {p.name for p in Path(os.environ["PATHOS_FIGURES"]).glob("01_*.png")}
     assert {
@@ -76,6 +94,7 @@ def test_02_feature_extraction(tmp_path):
     metrics = run_notebook("02_feature_extraction", tmp_path)
     n = len(load_corpus("synthetic"))
     assert metrics["dimensions"] == {"thesis34": 34, "logmel": 64, "mfcc": 121}
+    assert metrics["thesis34_reference_gap"] < 1e-5  # the vectorised features equal the per-frame reference
     assert metrics["n_with_features"] == {"thesis34": n, "logmel": n, "mfcc": n} and metrics["n_failed"] == 0
     assert (metrics["cached_from_cache"], metrics["cached_computed"]) == (n, 0)
     assert all(0.0 < rate < 0.2 for rate in metrics["oov_rates"])  # rare names are unseen in training
@@ -104,6 +123,9 @@ def test_03_audio_model(tmp_path_factory):
     metrics = metrics_of("03_audio_model", tmp_path_factory)
     assert metrics["corpus"] == "synthetic" and metrics["folds"] == 5 and metrics["n_classes"] == 4
     assert metrics["audio_ua"] > CHANCE + 0.15 and metrics["baseline_ua"] > CHANCE + 0.15
+    assert metrics["by_hand_ua"] > CHANCE + 0.1  # one fold trained step by step, a few epochs
+    # the custom-layer lesson ran its timing (the ratios are printed, not asserted: no timed tests)
+    assert set(metrics["lstm_seconds"]) == {"keras_masked", "keras_unmasked", "masked_bilstm"}
 
 
 def test_03_audio_network_beats_its_baseline(tmp_path_factory):
@@ -126,8 +148,9 @@ def test_05_fusion_beats_each_modality_by_ten_points(tmp_path_factory):
     metrics = metrics_of("05_fusion", tmp_path_factory)
     assert metrics["audio_ua"] == pytest.approx(audio["audio_ua"])  # reused from notebook 03, not retrained
     assert metrics["fusion_ua"] >= max(metrics["audio_ua"], metrics["text_ua"]) + 0.10
-    assert metrics["late_fusion_ua"] > CHANCE + 0.15 and metrics["attention_examples"] >= 2
-    assert all(0.0 <= w <= 1.0 for w in metrics["late_fusion_weights"])
+    # averaging the two networks' probabilities (the weight chosen on validation speakers) also helps
+    assert metrics["late_fusion_ua"] > max(metrics["audio_ua"], metrics["text_ua"])
+    assert metrics["attention_examples"] >= 2
 
 
 def test_06_results(tmp_path_factory):
@@ -146,11 +169,38 @@ def test_07_try_it(tmp_path_factory):
     metrics = metrics_of("07_try_it", tmp_path_factory)
     networks = ["audio", "text", "fusion"]
     assert metrics["networks"] == networks and metrics["app_prediction_networks"] == networks
-    assert metrics["probability_sums"] == pytest.approx([1.0, 1.0, 1.0], abs=1e-4)
-    assert metrics["audio_attention_sum"] == pytest.approx(1.0, abs=1e-4)
-    assert metrics["text_attention_words"] > 0
+    assert metrics["from_samples_networks"] == networks  # 8 kHz stereo samples go through as_waveform
+    # a registered test speaker's utterance gets exactly the probabilities the evaluation scored
+    assert metrics["gap_from_test_run"] < 1e-4
+    assert metrics["text_attention_words"] == metrics["transcript_tokens"]  # one weight per token read
     assert metrics["skipped_without_words"] == ["fusion", "text"]
     assert (metrics["cli_exit_status"], metrics["cli_missing_file_status"]) == (0, 1)
     for name in networks:  # the networks of notebook 06's thesis-split run, reused, saved for the CLI
         assert metrics["test_ua"][name] == pytest.approx(results[f"thesis/{name}"]["ua"])
         assert (Path(os.environ["PATHOS_BUILD"]) / metrics["model_dir"] / name / "model.keras").is_file()
+
+
+README_RANGE = re.compile(
+    r"^\|[^|]*\|\s*`(\d\d_[a-z_]+):([\w/.]+)`\s*\|\s*([\d.]+)\s*[–-]\s*([\d.]+)\s*\|", re.MULTILINE
+)
+
+
+def _readme_ranges() -> list[tuple[str, str, float, float]]:
+    """The rows of the README's *Measured ranges* table: (notebook, metric path, low, high)."""
+    text = (PROJECT / "README.md").read_text()
+    return [(nb, path, float(low), float(high)) for nb, path, low, high in README_RANGE.findall(text)]
+
+
+def test_readme_states_measured_ranges():
+    ranges = _readme_ranges()
+    assert len(ranges) >= 10, "the README's Measured ranges table is missing or unreadable"
+    assert all(low < high for _, _, low, high in ranges)
+
+
+@pytest.mark.parametrize(("notebook", "path", "low", "high"), _readme_ranges(), ids=lambda v: str(v))
+def test_recorded_numbers_fall_in_the_ranges_the_readme_states(notebook, path, low, high, tmp_path_factory):
+    """Every number the README states from a run is a range, and this run falls in it."""
+    value = metrics_of(notebook, tmp_path_factory)
+    for key in path.split("."):
+        value = value[key]
+    assert low <= value <= high, f"{notebook}:{path} = {value:.3f}, outside the README's range {low}-{high}"
