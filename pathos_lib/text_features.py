@@ -84,18 +84,6 @@ class Vocabulary:
         ids = [self.index.get(token, 1) for token in tokenize(text, self.tokenizer)]
         return ids or [1]
 
-    def encode_batch(
-        self, texts: Iterable[str | None], max_len: int | None = None, padding: str = "post"
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Encode and pad n transcripts; ``max_len`` and ``padding`` as in ``inputs.pad_sequences``.
-
-        Returns ``(ids, mask)``: ids (n, time) int32, 0 = padding; mask (n, time) bool.
-        """
-        from .inputs import pad_sequences
-
-        sequences = [np.array(self.encode(text), dtype=np.int32) for text in texts]
-        return pad_sequences(sequences, max_len=max_len, padding=padding, value=0, dtype="int32")
-
     def oov_rate(self, texts: Iterable[str | None]) -> float:
         """Share of tokens in ``texts`` not in the vocabulary: a float in [0, 1] (0 for no tokens)."""
         tokens = [token for text in texts for token in tokenize(text, self.tokenizer)]

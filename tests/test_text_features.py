@@ -38,9 +38,6 @@ def test_vocabulary_indices_min_count_and_oov():
     assert vocabulary.encode("B c zebra") == [2, 3, 1]
     assert vocabulary.encode("") == [1] and vocabulary.encode(None) == [1]  # empty: one OOV step
     assert vocabulary.oov_rate(["b zebra", "c"]) == pytest.approx(1 / 3)
-    ids, mask = vocabulary.encode_batch(["b c b", "", "c"])
-    assert ids.tolist() == [[2, 3, 2], [1, 0, 0], [3, 0, 0]] and ids.dtype == np.int32
-    assert mask.sum(1).tolist() == [3, 1, 1]
     assert Vocabulary.fit(["a a b"], max_size=1).words == ["<pad>", "<unk>", "a"]
 
 
