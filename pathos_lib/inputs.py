@@ -404,13 +404,14 @@ class ModelInputs:
         texts = list(table["transcript"]) if self.uses_text else None
         return self.encode(audio=audio, texts=texts, speakers=speakers, new_speakers=new_speakers)
 
-    def targets(self, labels: Sequence[str]) -> np.ndarray:
-        """Class indices (into ``classes``) of ``labels``, shape (n,) int; raises for an unknown label."""
+    def targets(self, label_column: Sequence[str]) -> np.ndarray:
+        """Class indices (into ``classes``) of each utterance's label, shape (n,) int; raises for an
+        unknown label."""
         index = {c: i for i, c in enumerate(self.classes)}
-        unknown = sorted(set(labels) - set(index))
+        unknown = sorted(set(label_column) - set(index))
         if unknown:
             raise ValueError(f"labels {unknown} are not among the classes {self.classes}")
-        return np.array([index[label] for label in labels], dtype=np.int64)
+        return np.array([index[label] for label in label_column], dtype=np.int64)
 
     def add_speaker(self, speaker: str, recordings: Sequence[np.ndarray]) -> None:
         """Normalise ``speaker`` with statistics of these unpooled feature arrays of their voice.

@@ -159,16 +159,20 @@ def load_word_vectors(
 
 
 def distinctive_words(
-    texts: Iterable[str], labels: Iterable[str], top: int = 8, tokenizer: str = "thesis", min_count: int = 3
+    texts: Iterable[str],
+    label_column: Iterable[str],
+    top: int = 8,
+    tokenizer: str = "thesis",
+    min_count: int = 3,
 ) -> Mapping[str, list[tuple[str, float]]]:
     """For each class, the words most over-represented in it (log-odds against the other classes).
 
-    ``texts`` / ``labels``: one per utterance; ``min_count``: the fewest occurrences over all texts for a
-    word to be scored. Returns class (sorted) -> its ``top`` (word, log-odds) pairs, highest first.
+    ``texts`` / ``label_column``: one per utterance; ``min_count``: the fewest occurrences over all texts
+    for a word to be scored. Returns class (sorted) -> its ``top`` (word, log-odds) pairs, highest first.
     Explained in 02_feature_extraction.
     """
     per_class: dict[str, Counter] = {}
-    for text, label in zip(texts, labels, strict=True):
+    for text, label in zip(texts, label_column, strict=True):
         per_class.setdefault(label, Counter()).update(tokenize(text, tokenizer))
     overall = sum(per_class.values(), Counter())
     vocabulary = [w for w, c in overall.items() if c >= min_count]
