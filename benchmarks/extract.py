@@ -19,8 +19,8 @@ import librosa
 import numpy as np
 
 from pathos_lib.audio_features import thesis34_per_frame
-from pathos_lib.feature_cache import extract_corpus
 from pathos_lib.corpus import load_iemocap
+from pathos_lib.feature_cache import extract_corpus
 from pathos_lib.synthetic import synthetic_corpus
 
 IEMOCAP_SECONDS = 12.4 * 3600

@@ -99,9 +99,15 @@ def main() -> None:
               f"{table['label'].value_counts().to_dict()}")  # fmt: skip
         tick = time.perf_counter()
         network = cross_validate(
-            table, "text", folds=folds, config=args.preset, seed=args.seed, save_models=False, progress=False
+            table,
+            "text",
+            protocol=folds,
+            config=args.preset,
+            seed=args.seed,
+            save_models=False,
+            progress=False,
         )
-        baseline = baseline_cross_validate(table, "text", folds=folds, seed=args.seed)
+        baseline = baseline_cross_validate(table, "text", protocol=folds, seed=args.seed)
         report("MELD text, official train -> test", network, baseline, time.perf_counter() - tick)
 
 

@@ -18,9 +18,9 @@ import numpy as np
 import torch
 
 from pathos_lib.audio_features import FeatureConfig
-from pathos_lib.feature_cache import extract_corpus
 from pathos_lib.corpus import load_corpus
 from pathos_lib.experiment import cross_validate
+from pathos_lib.feature_cache import extract_corpus
 from pathos_lib.models import PRESETS, device_summary, keras
 
 TARGET_EPOCH_SECONDS = 5.0  # one H200, full-size fused epoch
