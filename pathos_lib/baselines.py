@@ -13,8 +13,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from .corpus import check_table
-from .experiment import usable_rows
+from .corpus import check_table, usable_rows
 from .feature_cache import extract_corpus
 from .models import PRESETS
 from .results import CVResult, fold_scores, prediction_frame
@@ -34,7 +33,8 @@ def baseline_cross_validate(
     """The simple baseline of ``modality`` ("audio" or "text") cross-validated on ``protocol``'s folds.
 
     ``classes`` fixes the class order (default: the sorted labels of the table); ``tokenizer`` (text)
-    defaults to the default preset's, e.g. ``"thesis"`` to match the thesis preset. Returns a
+    defaults to the default preset's, e.g. ``"thesis"`` to match the thesis preset; ``seed`` is used by
+    the "random" protocol's folds. Returns a
     ``CVResult`` (modality "audio_baseline" or "text_baseline").
     Explained in 03_audio_model (audio) and 04_text_model (text).
     """
@@ -47,9 +47,17 @@ def baseline_cross_validate(
         raise ValueError(f"baselines exist for 'audio' and 'text', got {modality!r}")
     table, notes = usable_rows(check_table(table, modality), modality)
     classes = list(classes) if classes is not None else sorted(table["label"].unique())
+    unknown = sorted(set(table["label"]) - set(classes))
+    if unknown:
+        raise ValueError(f"The table has labels {unknown} outside classes={classes}")
     y = table["label"].map({c: i for i, c in enumerate(classes)}).to_numpy()
     if modality == "audio":
         features = extract_corpus(table, "mfcc", progress=False)
+        if features.failed:
+            listed = "; ".join(list(features.failed.values())[:5])
+            raise ValueError(
+                f"{len(features.failed)} audio file(s) could not be read ({listed}); remove those rows"
+            )
         x = np.stack([np.concatenate([features[u].mean(0), features[u].std(0)]) for u in table["utt_id"]])
     else:
         x = table["transcript"].fillna("").to_numpy()

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 # Label schemes: raw IEMOCAP code -> class. Codes not in a scheme are dropped (and counted).
@@ -250,6 +251,29 @@ def check_table(table: pd.DataFrame, modality: str = "both") -> pd.DataFrame:
     if duplicated:
         raise ValueError(f"Duplicate utt_id values: {duplicated[:5]}")
     return table
+
+
+def usable_rows(table: pd.DataFrame, modality: str) -> tuple[pd.DataFrame, list[str]]:
+    """Rows that have what ``modality`` needs, and notes on the others (left out and reported, never
+    silently). ``modality``: "audio", "text" or "fusion"/"both". Returns (kept rows, notes).
+    Plumbing for cross_validate and baseline_cross_validate."""
+    notes = []
+    keep = np.ones(len(table), dtype=bool)
+    if modality in ("audio", "fusion", "both"):
+        missing = table["wav_path"].isna().to_numpy()
+        if missing.any():
+            notes.append(f"{missing.sum()} row(s) without wav_path left out of the {modality} run")
+        keep &= ~missing
+    if modality in ("text", "fusion", "both"):
+        missing = table["transcript"].isna().to_numpy()
+        if missing.any():
+            notes.append(f"{missing.sum()} row(s) without transcript left out of the {modality} run")
+        keep &= ~missing
+    for note in notes:
+        warnings.warn(note, stacklevel=3)
+    kept = table.loc[keep].reset_index(drop=True)
+    kept.attrs = {"corpus": table.attrs.get("corpus", "custom")}
+    return kept, notes
 
 
 def label_counts(table: pd.DataFrame, by: str = "session") -> pd.DataFrame:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import warnings
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -25,7 +25,7 @@ import pandas as pd
 from . import models  # selects the torch backend before keras is imported
 from .audio import load_audio
 from .audio_features import compute_features
-from .corpus import check_table
+from .corpus import check_table, usable_rows
 from .evaluation import unweighted_accuracy
 from .inputs import ModelInputs, Sequences
 from .paths import build_dir
@@ -37,6 +37,7 @@ keras = models.keras  # imported by pathos_lib.models after it chose the torch b
 
 MODALITIES = ("audio", "text", "fusion", "late_fusion")
 QUICK_EPOCHS = 20
+RESULTS_FORMAT = 2  # bump when saved results or model folders change shape (older ones are not reused)
 VALIDATION_SHARE = 0.125  # of each fold's training rows, as whole speakers
 LATE_FUSION_WEIGHTS = np.round(np.linspace(0, 1, 11), 2)  # audio weights tried on the validation speakers
 
@@ -64,7 +65,9 @@ def cross_validate(
     "thesis" (train 1-4, test 5), "random" (speaker-dependent; warns) or a list of ``Fold``.
     ``classes`` fixes the class order (default: the sorted labels of the table). ``config``: a preset
     name ("default", "thesis") or a ``ModelConfig``. ``epochs`` overrides the config's; ``quick=True``
-    caps them at 20 (CI). Text-only runs never read ``wav_path``; audio-only runs never read transcripts.
+    caps them at 20 (CI). ``save`` writes the result under ``build/results/``, ``save_models`` each fold's
+    network; ``progress`` prints a line per fold. Text-only runs never read ``wav_path``; audio-only runs
+    never read transcripts.
     ``reuse=True`` returns the saved result of an identical earlier run (same rows, classes, protocol,
     settings and seed) from ``build/results/`` instead of training again.
     Returns a ``CVResult``. Explained in 03_audio_model.
@@ -76,7 +79,8 @@ def cross_validate(
     if quick:
         epochs = min(epochs, QUICK_EPOCHS)
     config = config.with_(epochs=epochs)
-    if modality == "late_fusion":
+    if modality == "late_fusion":  # both networks on the rows that have audio and words
+        table, _ = usable_rows(check_table(table, "both"), "fusion")
         settings = dict(protocol=protocol, classes=classes, config=config, seed=seed, quick=quick, save=save,
                         save_models=save_models, progress=progress, reuse=reuse)  # fmt: skip
         result = late_fusion_result(
@@ -98,8 +102,8 @@ def cross_validate(
     fingerprint = _fingerprint(table, classes, modality, fold_key, config, seed, quick)
     saved = build_dir() / "results" / f"{name}.json"
     if reuse and saved.is_file():
-        earlier = CVResult.load(saved)
-        if earlier.fingerprint == fingerprint:
+        earlier = CVResult.load(saved, missing_ok=True)  # None: written by an older PATHOS, run again
+        if earlier is not None and earlier.fingerprint == fingerprint:
             if progress:
                 print(f"reusing {saved} (same rows, classes, protocol, settings and seed)")
             return earlier
@@ -197,7 +201,9 @@ def save_trained(folder: str | Path, model: keras.Model, inputs: ModelInputs) ->
     ``TrainedModel(folder)`` reads them back. Plumbing for cross_validate.
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    if folder.exists():
+        shutil.rmtree(folder)  # no file of an earlier run (e.g. its normaliser) may outlive it
+    folder.mkdir(parents=True)
     model.save(folder / "model.keras")
     inputs.save(folder)  # preprocessing.json last: a folder with it is complete
     return folder
@@ -249,23 +255,26 @@ class TrainedModel:
 
         Does nothing for a network without per-speaker normalisation. Explained in 07_try_it.
         """
-        if not self.inputs.uses_audio:
+        if not (self.inputs.uses_audio and self.inputs.normaliser and self.inputs.normaliser.per_speaker):
             return
         config = self.inputs.feature_config
         self.inputs.add_speaker(speaker, [compute_features(load_audio(path), config) for path in wav_paths])
 
     def probabilities_of(self, sequences: Sequences) -> np.ndarray:
-        """Class probabilities of prepared rows, shape (n, len(classes))."""
-        return np.asarray(self.model.predict_on_batch(sequences.model_input()))
+        """Class probabilities of prepared rows (``inputs.encode``), shape (n, len(classes)), in batches."""
+        return predict_probabilities(self.model, sequences)
 
-    def attention_of(self, sequences: Sequences) -> dict[str, list[np.ndarray]]:
-        """branch -> each row's attention weights over its real steps (summing to 1)."""
-        weights = models.attention_model(self.model).predict_on_batch(sequences.model_input())
-        lengths = sequences.true_lengths()
-        return {
-            branch: [np.asarray(weights[branch])[i, :n] for i, n in enumerate(lengths[branch])]
-            for branch in weights
-        }
+    def attention_of(self, sequences: Sequences, batch_size: int = 64) -> dict[str, list[np.ndarray]]:
+        """branch -> each row's attention weights over its real steps (each (steps,), summing to 1)."""
+        network = models.attention_model(self.model)
+        out: dict[str, list[np.ndarray]] = {}
+        for start in range(0, len(sequences), batch_size):
+            rows = np.arange(start, min(start + batch_size, len(sequences)))
+            weights = network.predict_on_batch(sequences.model_input(rows))
+            for branch, lengths in sequences.true_lengths(rows).items():
+                batch = np.asarray(weights[branch])
+                out.setdefault(branch, []).extend(batch[i, :n] for i, n in enumerate(lengths))
+        return out
 
     def probabilities(
         self,
@@ -273,7 +282,9 @@ class TrainedModel:
         features: Mapping[str, np.ndarray] | None = None,
         new_speakers: str = "own",
     ) -> pd.DataFrame:
-        """Class probabilities, one row per utterance (index utt_id), one column per class."""
+        """Class probabilities of the rows of ``table`` (corpus schema), one row per utterance (index
+        utt_id), one column per class. ``features``: utt_id -> unpooled (frames, features), instead of
+        reading ``wav_path``; ``new_speakers``: "own" or "global" statistics for unknown speakers."""
         sequences = self.inputs.transform(table, features, new_speakers)
         return pd.DataFrame(
             self.probabilities_of(sequences), index=table["utt_id"].to_numpy(), columns=self.classes
@@ -285,7 +296,7 @@ class TrainedModel:
         features: Mapping[str, np.ndarray] | None = None,
         new_speakers: str = "own",
     ) -> dict[str, list[np.ndarray]]:
-        """Attention weights of each branch for each row, trimmed to the row's true length."""
+        """branch -> each row's attention weights over its real steps; arguments as ``probabilities``."""
         return self.attention_of(self.inputs.transform(table, features, new_speakers))
 
 
@@ -310,28 +321,6 @@ def model_folder(result: CVResult, fold: str | None = None) -> Path:
     return folder
 
 
-def usable_rows(table: pd.DataFrame, modality: str) -> tuple[pd.DataFrame, list[str]]:
-    """Rows that have what ``modality`` needs, and notes on the others (left out and reported, never
-    silently). Plumbing for cross_validate and baseline_cross_validate."""
-    notes = []
-    keep = np.ones(len(table), dtype=bool)
-    if modality in ("audio", "fusion"):
-        missing = table["wav_path"].isna().to_numpy()
-        if missing.any():
-            notes.append(f"{missing.sum()} row(s) without wav_path left out of the {modality} run")
-        keep &= ~missing
-    if modality in ("text", "fusion"):
-        missing = table["transcript"].isna().to_numpy()
-        if missing.any():
-            notes.append(f"{missing.sum()} row(s) without transcript left out of the {modality} run")
-        keep &= ~missing
-    for note in notes:
-        warnings.warn(note, stacklevel=3)
-    kept = table.loc[keep].reset_index(drop=True)
-    kept.attrs = {"corpus": table.attrs.get("corpus", "custom")}
-    return kept, notes
-
-
 def _result_name(table, modality, protocol, config, seed, quick) -> str:
     preset = next((n for n, c in models.PRESETS.items() if c.with_(epochs=config.epochs) == config), "custom")
     labels = "-".join(sorted(table["label"].unique()))
@@ -341,7 +330,7 @@ def _result_name(table, modality, protocol, config, seed, quick) -> str:
 
 def _fingerprint(table, classes, modality, protocol, config, seed, quick) -> str:
     columns = [table[c].astype(str).tolist() for c in ("utt_id", "label", "session", "speaker")]
-    parts = [*columns, classes, modality, protocol, config.to_dict(), seed, quick]
+    parts = [*columns, classes, modality, protocol, config.to_dict(), seed, quick, RESULTS_FORMAT]
     return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

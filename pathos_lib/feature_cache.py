@@ -86,7 +86,8 @@ def extract_corpus(
     recomputed, nothing else is. Writes are atomic. Cached arrays come back memory-mapped (read-only;
     the bytes are read when first used), so a cached re-run returns at once; all arrays are read-only.
     Unreadable wavs are reported (warning and ``.failed``) and left out; rows without ``wav_path`` are
-    listed in ``.missing_wav``.
+    listed in ``.missing_wav``. ``pitch`` adds log f0 to a kind given by name; ``use_cache=False``
+    recomputes every file. Returns a ``FeatureSet``.
     Explained in 02_feature_extraction.
     """
     from joblib import Parallel, delayed

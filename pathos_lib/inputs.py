@@ -277,22 +277,14 @@ class ModelInputs:
         if modality not in MODALITIES:
             raise ValueError(f"modality must be one of {MODALITIES}, got {modality!r}")
         self.modality = modality
+        self.uses_audio = modality in ("audio", "fusion")  # whether the network reads audio frames
+        self.uses_text = modality in ("text", "fusion")  # whether it reads words
         self.config = get_config(config)
         self.classes = list(classes)
         self.normaliser: Normaliser | None = None
         self.vocabulary: Vocabulary | None = None
         self.n_features: int | None = None
         self.fitted = False
-
-    @property
-    def uses_audio(self) -> bool:
-        """Whether the network reads audio frames."""
-        return self.modality in ("audio", "fusion")
-
-    @property
-    def uses_text(self) -> bool:
-        """Whether the network reads words."""
-        return self.modality in ("text", "fusion")
 
     @property
     def feature_config(self) -> FeatureConfig:
@@ -312,7 +304,8 @@ class ModelInputs:
         return len(self.vocabulary)
 
     def extract(self, table: pd.DataFrame, progress: bool = False) -> Mapping[str, np.ndarray]:
-        """utt_id -> unpooled (frames, features) of the rows' wavs (cached); raises naming bad files."""
+        """utt_id -> unpooled (frames, features) float32 of the rows' wavs (``utt_id``, ``wav_path``;
+        cached, with a progress bar if ``progress``); raises ``ValueError`` naming unreadable files."""
         from .feature_cache import extract_corpus
 
         extracted = extract_corpus(table, self.feature_config, progress=progress)
@@ -400,6 +393,9 @@ class ModelInputs:
         if self.uses_audio:
             features = self.extract(table) if features is None else features
             audio = [features[u] for u in table["utt_id"]]
+        per_speaker = self.uses_audio and self.normaliser is not None and self.normaliser.per_speaker
+        if per_speaker and "speaker" not in table.columns:
+            raise ValueError("per-speaker normalisation needs a 'speaker' column in the table")
         speakers = list(table["speaker"].astype(str)) if "speaker" in table.columns else None
         texts = list(table["transcript"]) if self.uses_text else None
         return self.encode(audio=audio, texts=texts, speakers=speakers, new_speakers=new_speakers)
@@ -446,6 +442,8 @@ class ModelInputs:
 
         folder = Path(folder)
         state = json.loads((folder / "preprocessing.json").read_text())
+        if "classes" not in state:
+            raise ValueError(f"{folder}: saved by an older PATHOS (no 'classes'); run cross_validate again")
         inputs = cls(state["modality"], ModelConfig.from_dict(state["config"]), state["classes"])
         inputs.n_features = state["n_features"]
         if (folder / "normaliser.json").is_file():

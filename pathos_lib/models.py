@@ -228,7 +228,8 @@ class MaskedBiLSTM(layers.Layer):
     Runs torch's fused LSTM kernel (cuDNN on a GPU, oneDNN / native on a CPU) once per direction on the
     padded batch: the backward direction reads each sequence reversed within its own length, so padding
     never reaches it, and no Python loop runs over time steps (no packing either: packed sequences have a
-    slow backward pass on a CPU). Output steps past a sequence's end are zero; the mask passes through.
+    slow backward pass on a CPU). The mask must mark a prefix of each row (padding after the real steps, as
+    ``Sequences.padded`` makes it). Output steps past a sequence's end are zero; the mask passes through.
     Gate layout matches ``keras.layers.LSTM``.
     ``units``: per direction. Input (batch, time, dim) with a (batch, time) bool mask; output
     (batch, time, 2 * units), the forward then the backward direction.
@@ -267,9 +268,10 @@ class MaskedBiLSTM(layers.Layer):
         batch, steps = inputs.shape[0], inputs.shape[1]
         step = torch.arange(steps, device=inputs.device)[None, :]
         if mask is None:
-            lengths = torch.full((batch, 1), steps, device=inputs.device)
+            real = torch.full((batch, 1), steps, device=inputs.device)
         else:
-            lengths = mask.to(torch.int64).sum(dim=1, keepdim=True).clamp(min=1)
+            real = mask.to(torch.int64).sum(dim=1, keepdim=True)  # the mask is a prefix: padding after
+        lengths = real.clamp(min=1)
         # the backward direction reads each sequence reversed within its own length; padding stays behind it
         order = torch.where(step < lengths, lengths - 1 - step, step)
 
@@ -284,7 +286,7 @@ class MaskedBiLSTM(layers.Layer):
             out, _, _ = torch.lstm(x, (zeros, zeros), params, True, 1, 0.0, self.training, False, True)
             outputs.append(out)
         out = torch.cat([outputs[0], reorder(outputs[1])], dim=-1)
-        return out * (step < lengths)[..., None].to(out.dtype)
+        return out * (step < real)[..., None].to(out.dtype)  # an all-padding row gives zeros
 
     def compute_mask(self, inputs, mask=None):
         """Keras hook: the input mask, unchanged."""

@@ -108,10 +108,18 @@ class CVResult:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> CVResult:
-        """Read a result written by ``save`` (its ``.json`` path)."""
+    def load(cls, path: str | Path, missing_ok: bool = False) -> CVResult | None:
+        """Read a result written by ``save`` (its ``.json`` path).
+
+        A file written by an older PATHOS (another layout) raises ``ValueError`` naming it, or returns
+        None with ``missing_ok=True`` (``cross_validate(reuse=True)`` then trains again).
+        """
         path = Path(path)
         payload = json.loads(path.read_text())
+        if "classes" not in payload:
+            if missing_ok:
+                return None
+            raise ValueError(f"{path} was saved by an older PATHOS (no 'classes'); run cross_validate again")
         validation = path.with_name(f"{payload['name']}_validation.csv")
         return cls(
             name=payload["name"], modality=payload["modality"], protocol=payload["protocol"],

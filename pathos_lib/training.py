@@ -84,8 +84,8 @@ def train_network(
 
 
 def predict_probabilities(model: keras.Model, sequences: Sequences, batch_size: int = 64) -> np.ndarray:
-    """Class probabilities of every prepared row, shape (n, n_classes), in the rows' order (batched by
-    length for speed). Explained in 03_audio_model."""
+    """Class probabilities of every prepared row, shape (n, n_classes), in the rows' order; ``batch_size``
+    rows at a time, grouped by length for speed. Explained in 03_audio_model."""
     order = np.argsort(sequences.lengths(), kind="stable")
     out = np.zeros((len(sequences), model.output_shape[-1]), dtype=np.float32)
     for start in range(0, len(sequences), batch_size):

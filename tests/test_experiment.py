@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from pathos_lib import experiment, inputs
@@ -174,3 +175,51 @@ def test_baselines_run_on_the_same_folds(table):
     assert audio.ua > 0.3 and text.ua > 0.3  # above chance (0.25) on the planted corpus
     counts = audio.confusion_counts  # every utterance tested once, in the row of its true class
     assert counts.sum(axis=1).to_dict() == table["label"].value_counts().to_dict()
+
+
+def _result(name, modality, frames, validation):
+    per_fold = pd.DataFrame(
+        [{"fold": "f", "n_train": 4, "n_validation": len(validation), "n_test": len(frames)}]
+    )
+    return CVResult(name=name, modality=modality, protocol="custom", classes=["a", "b"], config={},
+                    per_fold=per_fold, predictions=frames, validation=validation)  # fmt: skip
+
+
+def test_late_fusion_weight_on_hand_made_probabilities():
+    """Only an audio weight in (0.65, 0.75) gets both validation rows right: 0.7 must be chosen."""
+
+    def frame(rows):
+        return pd.DataFrame(
+            [
+                {"utt_id": u, "fold": "f", "label": y, "predicted": "a", "prob_a": p, "prob_b": 1 - p}
+                for u, y, p in rows
+            ]
+        )
+
+    audio = _result(
+        "x_audio_y", "audio", frame([("t1", "a", 0.6)]), frame([("v1", "a", 0.77), ("v2", "b", 0.6)])
+    )
+    text = _result("x_text_y", "text", frame([("t1", "a", 0.3)]), frame([("v1", "a", 0.0), ("v2", "b", 0.2)]))
+    fused = late_fusion_result(audio, text)
+    assert fused.per_fold["audio_weight"].tolist() == [0.7]
+    assert fused.predictions["prob_a"].iloc[0] == pytest.approx(0.7 * 0.6 + 0.3 * 0.3)
+
+
+def test_results_of_an_older_layout_are_not_reused_and_saved_models_leave_nothing_behind(table, tmp_path):
+    first = cross_validate(table, "audio", protocol="thesis", config=TINY, progress=False)
+    saved = tmp_path / "build" / "results" / f"{first.name}.json"
+    payload = json.loads(saved.read_text())
+    payload["labels"] = payload.pop("classes")  # as an older PATHOS wrote it
+    saved.write_text(json.dumps(payload))
+    with pytest.raises(ValueError, match="older PATHOS"):
+        CVResult.load(saved)
+    folder = tmp_path / "build" / "models" / first.name / "sessions-1-4-5"
+    (folder / "stale.npy").write_bytes(b"left by an earlier run")
+    again = cross_validate(table, "audio", protocol="thesis", config=TINY, progress=False, reuse=True)
+    assert again.ua == pytest.approx(first.ua) and CVResult.load(saved).classes == first.classes  # retrained
+    assert not (folder / "stale.npy").exists()
+
+
+def test_baseline_names_labels_outside_the_classes(table):
+    with pytest.raises(ValueError, match="outside classes"):
+        baseline_cross_validate(table, "text", classes=["ang", "hap"])

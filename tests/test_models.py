@@ -209,3 +209,11 @@ def test_text_dense_units_shape_the_text_branch_only():
     assert "text_dense1" in same
     assert ModelConfig.from_dict(SMALL.with_(text_dense_units=(8,)).to_dict()).text_dense_units == (8,)
     assert PRESETS["thesis"].text_dense_units is None and PRESETS["thesis"].tokenizer == "thesis"
+
+
+def test_masked_bilstm_gives_zeros_for_a_row_of_padding_only():
+    layer = MaskedBiLSTM(4)
+    batch = np.random.default_rng(0).normal(size=(2, 5, 3)).astype("float32")
+    mask = np.array([[True] * 5, [False] * 5])
+    out = keras.ops.convert_to_numpy(layer(batch, mask=mask))
+    assert np.abs(out[0]).sum() > 0 and (out[1] == 0).all()
