@@ -8,6 +8,7 @@ Explained in 02_feature_extraction (loading) and 07_try_it (samples from a micro
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -15,6 +16,8 @@ import numpy as np
 import soundfile as sf
 
 SAMPLE_RATE = 16_000  # Hz: IEMOCAP's rate, and the rate of every waveform PATHOS works on
+# Video/audio containers (MELD's clips are .mp4): decoded once by PyAV, then read as wavs.
+CONTAINER_SUFFIXES = (".mp4", ".m4a", ".mkv", ".mov", ".webm")
 
 
 def to_mono_16k(samples: np.ndarray, sample_rate: int, channel_axis: int | None = None) -> np.ndarray:
@@ -58,6 +61,8 @@ def load_audio(path: str | os.PathLike) -> np.ndarray:
     file when it cannot be decoded, holds no samples or holds non-finite ones.
     Explained in 02_feature_extraction.
     """
+    if Path(path).suffix.lower() in CONTAINER_SUFFIXES:
+        path = decode_to_wav(path)
     try:
         samples, rate = sf.read(os.fspath(path), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, OSError) as error:
@@ -68,6 +73,52 @@ def load_audio(path: str | os.PathLike) -> np.ndarray:
         return to_mono_16k(samples, rate, channel_axis=1)
     except ValueError as error:
         raise ValueError(f"Audio file {path}: {error}") from error
+
+
+def decode_to_wav(path: str | os.PathLike, cache_dir: str | os.PathLike | None = None) -> Path:
+    """Decode the first audio stream of a container (a MELD ``.mp4`` clip) into a cached 16 kHz mono wav.
+
+    Uses PyAV (FFmpeg's decoders inside a PyPI wheel; no ``ffmpeg`` program needed) and its resampler.
+    The wav goes to ``cache_dir`` (default ``<data_dir>/decoded``), named by the clip's stem and a hash of
+    its path, size and modification time, so a changed clip is decoded again and nothing else is.
+    Returns the wav's path; raises ``ValueError`` naming the clip when it is empty, holds no audio stream
+    or cannot be decoded. Explained in 02_feature_extraction.
+    """
+    import av
+
+    from .paths import data_dir
+
+    source = Path(path)
+    try:
+        stat = source.stat()
+    except OSError as error:
+        raise ValueError(f"Cannot read clip {source}: {error.strerror or error}") from error
+    if stat.st_size == 0:
+        raise ValueError(f"Clip {source} is empty (0 bytes)")
+    key = hashlib.sha1(f"{source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:12]
+    folder = Path(cache_dir) if cache_dir is not None else data_dir() / "decoded"
+    target = folder / f"{source.stem}.{key}.wav"
+    if target.is_file():
+        return target
+    chunks = []
+    try:
+        with av.open(os.fspath(source)) as container:
+            if not container.streams.audio:
+                raise ValueError(f"Clip {source} has no audio stream")
+            resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+            for frame in container.decode(container.streams.audio[0]):
+                chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
+            chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
+    except av.FFmpegError as error:
+        raise ValueError(f"Cannot decode clip {source}: {error}") from error
+    samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
+    if samples.size == 0:
+        raise ValueError(f"Clip {source} holds no audio samples")
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial.wav")
+    sf.write(partial, samples, SAMPLE_RATE, subtype="PCM_16")
+    partial.replace(target)  # atomic: a killed run leaves no half-written wav under the final name
+    return target
 
 
 def as_waveform(audio: str | os.PathLike | tuple[np.ndarray, int]) -> np.ndarray:

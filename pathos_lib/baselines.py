@@ -17,7 +17,7 @@ from .corpus import check_table, usable_rows
 from .feature_cache import extract_corpus
 from .models import PRESETS
 from .results import CVResult, fold_scores, prediction_frame
-from .splits import Fold, make_folds
+from .splits import Fold, default_protocol, make_folds
 from .text_features import tokenize
 
 
@@ -25,12 +25,13 @@ def baseline_cross_validate(
     table: pd.DataFrame,
     modality: str,
     *,
-    protocol: str | list[Fold] = "session",
+    protocol: str | list[Fold] | None = None,
     classes: list[str] | None = None,
     seed: int = 0,
     tokenizer: str | None = None,
 ) -> CVResult:
-    """The simple baseline of ``modality`` ("audio" or "text") cross-validated on ``protocol``'s folds.
+    """The simple baseline of ``modality`` ("audio" or "text") cross-validated on ``protocol``'s folds
+    (as in ``cross_validate``; None: the corpus's usual protocol).
 
     ``classes`` fixes the class order (default: the sorted labels of the table); ``tokenizer`` (text)
     defaults to the default preset's, e.g. ``"thesis"`` to match the thesis preset; ``seed`` is used by
@@ -85,6 +86,7 @@ def baseline_cross_validate(
         per_fold.append({"fold": fold.name, "n_train": len(fold.train), "n_validation": 0,
                          "n_test": len(fold.test), **fold_scores(frame, classes)})  # fmt: skip
     kind = "mfcc_stats_logreg" if modality == "audio" else "tfidf_logreg"
+    protocol = default_protocol(table) if protocol is None else protocol
     protocol_name = protocol if isinstance(protocol, str) else "custom"
     name = f"{table.attrs.get('corpus', 'custom')}_{modality}_baseline_{kind}_{protocol_name}_seed{seed}"
     return CVResult(

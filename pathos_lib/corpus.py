@@ -119,33 +119,62 @@ class LoadReport:
 
 
 def load_corpus(
-    name_or_root: str | os.PathLike | None = "synthetic",
+    name: str | os.PathLike | None = "synthetic",
+    root: str | os.PathLike | None = None,
     labels: str | Mapping[str, str] = "standard4",
     sessions: Iterable[int] | None = None,
     utterances_per_session: int | None = None,
+    **options,
 ) -> pd.DataFrame:
-    """The utterance table of ``"synthetic"`` (default), ``"iemocap"`` (``IEMOCAP_ROOT``) or a path.
+    """The utterance table of a corpus: ``"synthetic"`` (default), ``"iemocap"``, or a public corpus.
 
-    ``name_or_root``: ``"synthetic"``, ``"iemocap"`` (or None) or the folder holding Session1..Session5;
-    ``labels`` and ``sessions``: as in ``load_iemocap``. The synthetic corpus is generated on first use and
-    cached (see ``pathos_lib.synthetic``); ``utterances_per_session`` sizes it (default 100: 500 utterances
-    of all raw codes, about 270 of them in the ``"standard4"`` classes). Returns the table of
-    ``load_iemocap``, one row per utterance. The table's ``attrs["corpus"]`` says which corpus it is
-    (``"synthetic"``, else ``"iemocap"``), so figures and results can say so.
+    ``name``: ``"synthetic"``, ``"iemocap"``, ``"ravdess"``, ``"cremad"``, ``"tess"``, ``"emodb"``,
+    ``"meld"`` (see ``pathos_lib.public_corpora``), or the path of an IEMOCAP release (older form).
+    ``root``: the corpus's folder; default: its environment variable (``IEMOCAP_ROOT``, ``RAVDESS_ROOT``,
+    ``CREMAD_ROOT``, ``TESS_ROOT``, ``EMODB_ROOT``, ``MELD_ROOT``). ``labels``: ``"standard4"`` (the four
+    classes ang, hap, neu, sad on every corpus), ``"all"`` (the corpus's own emotions), ``"thesis"``
+    (IEMOCAP only) or a dict. ``sessions``: keep these fold groups only. ``utterances_per_session`` sizes
+    the synthetic corpus (default 100: 500 utterances, about 270 in the ``"standard4"`` classes), which
+    is generated on first use and cached (see ``pathos_lib.synthetic``). ``options``: corpus-specific
+    (``song=True`` for RAVDESS). Returns one row per utterance; ``attrs["corpus"]`` names the corpus and
+    ``attrs["report"]`` says what was skipped or flagged.
     Explained in 01_data_exploration.
     """
-    if name_or_root is None or str(name_or_root) == "iemocap":
-        return load_iemocap(None, labels=labels, sessions=sessions)
-    if str(name_or_root) == "synthetic":
+    from .public_corpora import PUBLIC_CORPORA, load_public
+
+    known = ("synthetic", "iemocap", *PUBLIC_CORPORA)
+    if name is not None and str(name) not in known:
+        if root is not None or not Path(name).expanduser().is_dir():
+            raise ValueError(
+                f"Unknown corpus {str(name)!r}: use one of {list(known)} (and `root` for its folder)"
+            )
+        name, root = "iemocap", name  # the older form load_corpus(<IEMOCAP folder>)
+    name = "iemocap" if name is None else str(name)
+    if utterances_per_session is not None and name != "synthetic":
+        raise ValueError("utterances_per_session only applies to the synthetic corpus")
+    if options and name != "ravdess":
+        raise ValueError(f"options {sorted(options)} do not apply to {name}")
+    if name == "synthetic":
         from .synthetic import DEFAULT_UTTERANCES_PER_SESSION, synthetic_corpus
 
+        if root is not None:
+            raise ValueError("the synthetic corpus is generated under data_dir(); it takes no root")
         root = synthetic_corpus(utterances_per_session or DEFAULT_UTTERANCES_PER_SESSION)
         table = load_iemocap(root, labels=labels, sessions=sessions)
         table.attrs["corpus"] = "synthetic"
         return table
-    if utterances_per_session is not None:
-        raise ValueError("utterances_per_session only applies to the synthetic corpus")
-    return load_iemocap(name_or_root, labels=labels, sessions=sessions)
+    if name == "iemocap":
+        return load_iemocap(root, labels=labels, sessions=sessions)
+    table = load_public(name, root, labels, **options)
+    if sessions is not None:
+        wanted = set(sessions)
+        absent = sorted(wanted - set(table["session"]), key=str)
+        if absent:
+            raise ValueError(
+                f"{name} has no session(s) {absent}; it has {sorted(set(table['session']), key=str)}"
+            )
+        table = table.loc[table["session"].isin(wanted)].reset_index(drop=True)
+    return table
 
 
 def load_iemocap(

@@ -30,7 +30,7 @@ from .evaluation import unweighted_accuracy
 from .inputs import ModelInputs, Sequences
 from .paths import build_dir
 from .results import CVResult, fold_scores, prediction_frame
-from .splits import Fold, make_folds, validation_split
+from .splits import Fold, default_protocol, make_folds, validation_split
 from .training import build_network, predict_probabilities, train_network
 
 keras = models.keras  # imported by pathos_lib.models after it chose the torch backend
@@ -46,7 +46,7 @@ def cross_validate(
     table: pd.DataFrame,
     modality: str,
     *,
-    protocol: str | list[Fold] = "session",
+    protocol: str | list[Fold] | None = None,
     classes: list[str] | None = None,
     config: str | models.ModelConfig | None = None,
     seed: int = 0,
@@ -62,7 +62,8 @@ def cross_validate(
     ``table``: a corpus table (``load_corpus``); ``modality``: "audio", "text", "fusion" (one network on
     both) or "late_fusion" (an audio and a text network whose probabilities are averaged with a weight
     chosen on the validation speakers). ``protocol``: "session" (leave one ``session`` group out),
-    "thesis" (train 1-4, test 5), "random" (speaker-dependent; warns) or a list of ``Fold``.
+    "thesis" (train 1-4, test 5), "random" (speaker-dependent; warns), "official" (the corpus's own split:
+    MELD), a list of ``Fold``, or None (default) for the corpus's usual one (``default_protocol``).
     ``classes`` fixes the class order (default: the sorted labels of the table). ``config``: a preset
     name ("default", "thesis") or a ``ModelConfig``. ``epochs`` overrides the config's; ``quick=True``
     caps them at 20 (CI). ``save`` writes the result under ``build/results/``, ``save_models`` each fold's
@@ -96,6 +97,7 @@ def cross_validate(
     unknown = sorted(set(table["label"]) - set(classes))
     if unknown:
         raise ValueError(f"The table has labels {unknown} outside classes={classes}")
+    protocol = default_protocol(table) if protocol is None else protocol
     protocol_name = protocol if isinstance(protocol, str) else "custom"
     name = _result_name(table, modality, protocol_name, config, seed, quick)
     fold_key = protocol if isinstance(protocol, str) else [f.test.tolist() for f in protocol]
@@ -115,10 +117,13 @@ def cross_validate(
     per_fold, predictions, validations, histories = [], [], [], {}
     for index, fold in enumerate(make_folds(table, protocol, seed=seed)):
         fold_seed = seed + index
-        try:
-            fit, val = validation_split(table, fold.train, fraction=VALIDATION_SHARE, seed=fold_seed)
-        except ValueError:
-            fit, val = fold.train, np.array([], dtype=int)
+        if fold.validation is not None:  # an official dev set
+            fit, val = fold.train, fold.validation
+        else:
+            try:
+                fit, val = validation_split(table, fold.train, fraction=VALIDATION_SHARE, seed=fold_seed)
+            except ValueError:  # a single training speaker (TESS): no early stopping
+                fit, val = fold.train, np.array([], dtype=int)
         inputs = ModelInputs(modality, config, classes).fit(table.iloc[fit], features)
         sets = {"fit": fit, "val": val, "test": fold.test}
         prepared = {k: inputs.transform(table.iloc[rows], features) for k, rows in sets.items() if len(rows)}

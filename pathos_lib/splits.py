@@ -1,4 +1,5 @@
-"""Train/test folds over a corpus table: leave-one-session-out, the thesis split, random folds.
+"""Train/test folds over a corpus table: leave-one-session-out, the thesis split, random folds, and a
+corpus's official split (MELD's train / dev / test).
 
 Every fold is a ``Fold`` holding positional row indices into the table. Session folds leave one value
 of the table's ``session`` column out (any number of groups), so both speakers of the test session are
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold
 
-PROTOCOLS = ("session", "thesis", "random")
+PROTOCOLS = ("session", "thesis", "random", "official")
 
 
 @dataclass(frozen=True)
@@ -23,13 +24,16 @@ class Fold:
     """One train/test partition: positional row indices into the table.
 
     ``name``: e.g. "session 5"; ``train`` / ``test``: int arrays (n_train,) / (n_test,);
-    ``speaker_independent``: no speaker is on both sides. Explained in 01_data_exploration.
+    ``speaker_independent``: no speaker is on both sides; ``validation``: rows fixed for early stopping
+    (an official dev set), or None to carve them out of ``train`` by speaker.
+    Explained in 01_data_exploration.
     """
 
     name: str
     train: np.ndarray
     test: np.ndarray
     speaker_independent: bool
+    validation: np.ndarray | None = None
 
 
 def session_folds(table: pd.DataFrame) -> list[Fold]:
@@ -47,9 +51,10 @@ def session_folds(table: pd.DataFrame) -> list[Fold]:
         name = f"session {groups[test[0]]}"
         shared = _shared_speakers(table, train, test)
         if shared:
+            hint = " (the corpus has an official split: use protocol='official')" if _has_split(table) else ""
             raise ValueError(
-                f"Speaker(s) {shared} appear in more than one session group, so fold '{name}' would not be "
-                "speaker-independent; give each speaker a single 'session' value"
+                f"Speaker(s) {shared[:5]} appear in more than one session group, so fold '{name}' would not "
+                f"be speaker-independent; give each speaker a single 'session' value{hint}"
             )
         folds.append(Fold(name, train, test, speaker_independent=True))
     return folds
@@ -93,12 +98,41 @@ def random_folds(table: pd.DataFrame, n_splits: int = 5, seed: int = 0) -> list[
     ]
 
 
-def make_folds(table: pd.DataFrame, protocol: str | list[Fold] = "session", seed: int = 0) -> list[Fold]:
-    """Folds for ``protocol``: ``"session"``, ``"thesis"``, ``"random"``, or a list of ``Fold`` (kept).
+def official_split(table: pd.DataFrame) -> list[Fold]:
+    """A corpus's own split, from its ``split`` column: train -> test, with dev (if any) for early stopping.
+
+    ``table``: a corpus table with ``split`` values ``"train"``, ``"test"`` and optionally ``"dev"`` (MELD).
+    Returns ``[Fold("official train / test", ...)]`` whose ``validation`` holds the dev rows (None without
+    them); ``speaker_independent`` says whether speakers are shared (on MELD they are: the Friends cast
+    speaks in every split). Raises ``ValueError`` when the table has no train or no test rows.
+    Explained in 04_text_model.
+    """
+    split = table["split"].to_numpy() if "split" in table.columns else np.full(len(table), None)
+    train, test, dev = (np.flatnonzero(split == name) for name in ("train", "test", "dev"))
+    if len(train) == 0 or len(test) == 0:
+        raise ValueError(
+            "The 'official' protocol needs a 'split' column with train and test rows (as MELD's)"
+        )
+    independent = not _shared_speakers(table, train, test)
+    return [Fold("official train / test", train, test, independent, dev if len(dev) else None)]
+
+
+def default_protocol(table: pd.DataFrame) -> str:
+    """The protocol a corpus is scored with: ``"official"`` when it has an official split (MELD), else
+    ``"session"`` (leave one speaker group out). Explained in 04_text_model.
+    """
+    return "official" if _has_split(table) else "session"
+
+
+def make_folds(table: pd.DataFrame, protocol: str | list[Fold] | None = None, seed: int = 0) -> list[Fold]:
+    """Folds for ``protocol``: ``"session"``, ``"thesis"``, ``"random"``, ``"official"``, a list of ``Fold``
+    (kept), or None for the corpus's own (``default_protocol``).
 
     ``table``: a corpus table; ``seed``: for ``"random"`` only. Returns a list of ``Fold``.
     Explained in 03_audio_model.
     """
+    if protocol is None:
+        protocol = default_protocol(table)
     if isinstance(protocol, list):
         if not protocol or not all(isinstance(f, Fold) for f in protocol):
             raise ValueError("a custom protocol is a non-empty list of Fold objects")
@@ -109,6 +143,8 @@ def make_folds(table: pd.DataFrame, protocol: str | list[Fold] = "session", seed
         return thesis_split(table)
     if protocol == "random":
         return random_folds(table, seed=seed)
+    if protocol == "official":
+        return official_split(table)
     raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
 
 
@@ -138,6 +174,10 @@ def validation_split(
     chosen = chosen[: len(names) - 1] or [order[0]]
     in_validation = np.isin(speakers, names[chosen])
     return train[~in_validation], train[in_validation]
+
+
+def _has_split(table: pd.DataFrame) -> bool:
+    return "split" in table.columns and bool(table["split"].isin(["train", "test"]).any())
 
 
 def _shared_speakers(table: pd.DataFrame, train: np.ndarray, test: np.ndarray) -> list[str]:
