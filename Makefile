@@ -10,8 +10,21 @@ STAMP  := $(VENV)/.pathos-installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # Folder with the EmoDB / MELD development corpora for `make bench` (never committed), e.g. ../shared/data
 REAL_DATA ?=
-# Extra papermill arguments, e.g. make notebooks PARAMS="-p quick False -p iemocap_root /data/IEMOCAP_full_release"
+# Which corpus `make notebooks` runs on (README: "Real voices without a licence"), e.g.
+#   make notebooks CORPUS=ravdess CORPUS_ROOT=/data/RAVDESS
+# Other corpora than the synthetic one write to build/notebooks/<corpus>/ and build/figures/<corpus>/.
+CORPUS ?= synthetic
+CORPUS_ROOT ?=
+# Extra papermill arguments, e.g. make notebooks PARAMS="-p quick False -p labels thesis"
 PARAMS ?=
+ifeq ($(CORPUS),synthetic)
+NB_OUT := build/notebooks
+NB_ENV :=
+else
+NB_OUT := build/notebooks/$(CORPUS)
+NB_ENV := PATHOS_FIGURES=$(CURDIR)/build/figures/$(CORPUS)
+CORPUS_PARAMS := -p corpus $(CORPUS) -p save_as try_it_$(CORPUS) $(if $(CORPUS_ROOT),-p corpus_root $(abspath $(CORPUS_ROOT)))
+endif
 
 .DEFAULT_GOAL := help
 .PHONY: help setup test test-fast notebooks figures lint bench lab clean
@@ -40,12 +53,12 @@ test-fast: $(STAMP) ## lint, then the tests without the notebook tier (a few min
 	if [ $$rc -eq 5 ]; then echo "make test-fast: pytest collected no tests (exit 5): failing" >&2; fi; \
 	exit $$rc
 
-notebooks: $(STAMP) ## run every notebook in order with papermill into build/notebooks/ (figures go to figures/)
-	@mkdir -p build/notebooks
+notebooks: $(STAMP) ## run every notebook in order with papermill into build/notebooks/ (figures go to figures/); CORPUS=, CORPUS_ROOT= for another corpus
+	@mkdir -p $(NB_OUT)
 	@set -e; for nb in $(NOTEBOOKS); do \
 		echo "== $$nb"; \
-		$(BIN)/papermill --kernel pathos --cwd notebooks --log-level WARNING \
-			"$$nb" "build/notebooks/$$(basename $$nb)" $(PARAMS); \
+		$(NB_ENV) $(BIN)/papermill --kernel pathos --cwd notebooks --log-level WARNING \
+			"$$nb" "$(NB_OUT)/$$(basename $$nb)" $(CORPUS_PARAMS) $(PARAMS); \
 	done
 
 figures: notebooks ## regenerate figures/ (they are written by the notebooks)
@@ -55,7 +68,7 @@ lint: $(STAMP) ## ruff over the library, tests, benchmarks and notebooks
 	$(BIN)/ruff format --check pathos_lib tests $(wildcard benchmarks)
 
 bench: $(STAMP) ## speed benchmarks (print ratios measured in one run); REAL_DATA=folder adds the real-data check
-	@set -e; for b in benchmarks/extract.py benchmarks/train.py; do echo "== $$b"; $(BIN)/python $$b; done
+	@set -e; for b in benchmarks/extract.py benchmarks/train.py benchmarks/corpora.py; do echo "== $$b"; $(BIN)/python $$b; done
 	@if [ -n "$(REAL_DATA)" ]; then echo "== benchmarks/real_data.py"; \
 		$(BIN)/python benchmarks/real_data.py "$(REAL_DATA)"; fi
 

@@ -30,7 +30,7 @@ from .evaluation import unweighted_accuracy
 from .inputs import ModelInputs, Sequences
 from .paths import build_dir
 from .results import CVResult, fold_scores, prediction_frame
-from .splits import Fold, default_protocol, make_folds, validation_split
+from .splits import Fold, default_protocol, fit_and_validation, make_folds
 from .training import build_network, predict_probabilities, train_network
 
 keras = models.keras  # imported by pathos_lib.models after it chose the torch backend
@@ -117,13 +117,7 @@ def cross_validate(
     per_fold, predictions, validations, histories = [], [], [], {}
     for index, fold in enumerate(make_folds(table, protocol, seed=seed)):
         fold_seed = seed + index
-        if fold.validation is not None:  # an official dev set
-            fit, val = fold.train, fold.validation
-        else:
-            try:
-                fit, val = validation_split(table, fold.train, fraction=VALIDATION_SHARE, seed=fold_seed)
-            except ValueError:  # a single training speaker (TESS): no early stopping
-                fit, val = fold.train, np.array([], dtype=int)
+        fit, val = fit_and_validation(table, fold, fraction=VALIDATION_SHARE, seed=fold_seed)
         inputs = ModelInputs(modality, config, classes).fit(table.iloc[fit], features)
         sets = {"fit": fit, "val": val, "test": fold.test}
         prepared = {k: inputs.transform(table.iloc[rows], features) for k, rows in sets.items() if len(rows)}

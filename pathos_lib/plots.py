@@ -24,13 +24,18 @@ CLASS_COLOURS = {
 
 
 def corpus_name(table: pd.DataFrame) -> str:
-    """A label for titles: 'SYNTHETIC corpus (not IEMOCAP)', 'IEMOCAP' or 'CUSTOM CORPUS'.
+    """A label for titles: 'SYNTHETIC corpus (not IEMOCAP)', 'IEMOCAP', a public corpus's title or
+    'CUSTOM CORPUS'.
 
     ``table``: any table; its ``attrs["corpus"]`` (set by ``load_corpus``) is read. Returns that name
-    upper-cased, the synthetic corpus flagged as not IEMOCAP, 'CUSTOM CORPUS' when it has none.
-    Explained in 01_data_exploration.
+    upper-cased (a public corpus: its title, e.g. 'CREMA-D'), the synthetic corpus flagged as not IEMOCAP,
+    'CUSTOM CORPUS' when it has none. Explained in 01_data_exploration.
     """
+    from .public_corpora import FACTS
+
     name = table.attrs.get("corpus", "custom corpus")
+    if name in FACTS:
+        return FACTS[name].title
     return "SYNTHETIC corpus (not IEMOCAP)" if name == "synthetic" else str(name).upper()
 
 
@@ -66,16 +71,23 @@ def plot_class_counts(table: pd.DataFrame) -> plt.Figure:
 
 
 def plot_label_schemes(raw_table: pd.DataFrame) -> plt.Figure:
-    """Raw IEMOCAP codes and what each 4-class scheme keeps, from a ``labels="all"`` table.
+    """The corpus's own emotions and what each 4-class scheme keeps, from a ``labels="all"`` table.
 
-    ``raw_table``: ``load_corpus(..., labels="all")`` (column emotion). Returns the matplotlib Figure.
+    ``raw_table``: ``load_corpus(..., labels="all")`` (column emotion). IEMOCAP (and the synthetic corpus)
+    show its two schemes, a public corpus its ``standard4`` mapping. Returns the matplotlib Figure.
     Explained in 01_data_exploration.
     """
+    from .public_corpora import STANDARD4
+
+    corpus = raw_table.attrs.get("corpus", "custom")
+    schemes = {"standard4": STANDARD4[corpus]} if corpus in STANDARD4 else LABEL_SCHEMES
     raw = raw_table["emotion"].value_counts()
-    fig, axes = plt.subplots(1, 1 + len(LABEL_SCHEMES), figsize=(12, 3.5), width_ratios=[2, 1, 1])
+    ratios = [2] + [1] * len(schemes)
+    fig, axes = plt.subplots(1, 1 + len(schemes), figsize=(4 + 4 * len(schemes), 3.5), width_ratios=ratios)
     axes[0].bar(raw.index, raw.to_numpy(), color=_colours(raw.index))
-    axes[0].set(title=f"raw codes ({len(raw_table)})", ylabel="utterances")
-    for ax, (scheme, mapping) in zip(axes[1:], LABEL_SCHEMES.items(), strict=True):
+    axes[0].set(title=f"the corpus's own labels ({len(raw_table)})", ylabel="utterances")
+    axes[0].tick_params(axis="x", labelrotation=45)
+    for ax, (scheme, mapping) in zip(axes[1:], schemes.items(), strict=True):
         kept = raw_table["emotion"].map(mapping).dropna().value_counts().sort_index()
         ax.bar(kept.index, kept.to_numpy(), color=_colours(kept.index))
         ax.set(title=f"{scheme} ({kept.sum()})")

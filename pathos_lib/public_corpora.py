@@ -145,7 +145,7 @@ FACTS: dict[str, CorpusFacts] = {
         "train_sent_emo.csv, dev_sent_emo.csv, test_sent_emo.csv in the root (MELD.Raw/), clips optional in "
         "train_splits/, dev_splits_complete/, output_repeated_splits_test/",
         13708,
-        407,
+        304,
         "en",
         "text + audio (mp4 clips; text-only without them)",
         True,

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold
 
-PROTOCOLS = ("session", "thesis", "random", "official")
+PROTOCOLS = ("session", "thesis", "random", "official", "holdout")
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,26 @@ def official_split(table: pd.DataFrame) -> list[Fold]:
     return [Fold("official train / test", train, test, independent, dev if len(dev) else None)]
 
 
+def holdout_split(table: pd.DataFrame) -> list[Fold]:
+    """One held-out fold on any corpus: the thesis split on IEMOCAP (train sessions 1-4, test 5), the
+    official split where a corpus has one (MELD), else every ``session`` group but the last for training
+    and the last for test (RAVDESS: actors 1-20 / 21-24). Returns a list of one ``Fold``.
+    Explained in 07_try_it.
+    """
+    if _has_split(table):
+        return official_split(table)
+    sessions = sorted(pd.unique(table["session"]).tolist())
+    if set(sessions) == {1, 2, 3, 4, 5}:
+        return thesis_split(table)
+    if len(sessions) < 2:
+        raise ValueError("A held-out split needs at least two distinct values in 'session'")
+    values = table["session"].to_numpy()
+    test = np.flatnonzero(values == sessions[-1])
+    train = np.flatnonzero(values != sessions[-1])
+    name = f"sessions {sessions[0]}-{sessions[-2]} / {sessions[-1]}"
+    return [Fold(name, train, test, speaker_independent=not _shared_speakers(table, train, test))]
+
+
 def default_protocol(table: pd.DataFrame) -> str:
     """The protocol a corpus is scored with: ``"official"`` when it has an official split (MELD), else
     ``"session"`` (leave one speaker group out). Explained in 04_text_model.
@@ -125,8 +145,8 @@ def default_protocol(table: pd.DataFrame) -> str:
 
 
 def make_folds(table: pd.DataFrame, protocol: str | list[Fold] | None = None, seed: int = 0) -> list[Fold]:
-    """Folds for ``protocol``: ``"session"``, ``"thesis"``, ``"random"``, ``"official"``, a list of ``Fold``
-    (kept), or None for the corpus's own (``default_protocol``).
+    """Folds for ``protocol``: ``"session"``, ``"thesis"``, ``"random"``, ``"official"``, ``"holdout"``, a
+    list of ``Fold`` (kept), or None for the corpus's own (``default_protocol``).
 
     ``table``: a corpus table; ``seed``: for ``"random"`` only. Returns a list of ``Fold``.
     Explained in 03_audio_model.
@@ -145,6 +165,8 @@ def make_folds(table: pd.DataFrame, protocol: str | list[Fold] | None = None, se
         return random_folds(table, seed=seed)
     if protocol == "official":
         return official_split(table)
+    if protocol == "holdout":
+        return holdout_split(table)
     raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
 
 
@@ -174,6 +196,23 @@ def validation_split(
     chosen = chosen[: len(names) - 1] or [order[0]]
     in_validation = np.isin(speakers, names[chosen])
     return train[~in_validation], train[in_validation]
+
+
+def fit_and_validation(
+    table: pd.DataFrame, fold: Fold, fraction: float = 0.15, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows a fold's network is fitted on and the rows that stop its training early.
+
+    A fold's own ``validation`` rows when it has them (MELD's dev set); else whole training speakers
+    (``validation_split``); with a single training speaker (TESS) no validation rows at all (empty array).
+    Returns (fit rows, validation rows), positional indices into ``table``. Explained in 03_audio_model.
+    """
+    if fold.validation is not None:
+        return fold.train, fold.validation
+    try:
+        return validation_split(table, fold.train, fraction=fraction, seed=seed)
+    except ValueError:
+        return fold.train, np.array([], dtype=int)
 
 
 def _has_split(table: pd.DataFrame) -> bool:
