@@ -310,7 +310,8 @@ class CorpusReport:
     ``unreadable``: "path: why" (rows kept with ``has_wav`` False); ``format_notes``: note -> paths read
     fine but not as the release ships them (AIFF or float32 under a .wav name, another rate); ``repaired``:
     "where: what" for quirks fixed by a stated rule (a misspelled TESS prefix, MELD's mojibake);
-    ``missing_clips`` (MELD); ``dropped_by_emotion``: emotion -> rows outside the label scheme.
+    ``missing_clips`` and ``missing_clip_folders`` (MELD); ``dropped_by_emotion``: emotion -> rows outside
+    the label scheme.
     Explained in 01_data_exploration.
     """
 
@@ -325,6 +326,7 @@ class CorpusReport:
     format_notes: dict[str, list[str]] = field(default_factory=dict)
     repaired: list[str] = field(default_factory=list)
     missing_clips: list[str] = field(default_factory=list)
+    missing_clip_folders: list[str] = field(default_factory=list)
     dropped_by_emotion: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -449,7 +451,10 @@ def useful_modalities(table: pd.DataFrame) -> dict[str, str | None]:
     else:
         emotions_per_text = with_text.groupby("transcript")["label"].nunique()
         shared = float((emotions_per_text.reindex(with_text["transcript"]).to_numpy() > 1).mean())
-        if with_text["transcript"].nunique() <= 0.05 * len(with_text) and shared > 0.9:
+        fixed = not FACTS[table.attrs["corpus"]].useful_text if table.attrs.get("corpus") in FACTS else None
+        if fixed is None:  # another corpus: every transcript repeated, nearly all in several classes
+            fixed = len(with_text) >= 3 * with_text["transcript"].nunique() and shared > 0.9
+        if fixed:
             reasons["text"] = (
                 f"{with_text['transcript'].nunique()} fixed sentence(s) for {len(with_text):,} recordings, "
                 f"{shared:.0%} of them spoken in more than one class: the words cannot tell the emotion"
@@ -844,6 +849,10 @@ def _meld_rows(root: Path, report: CorpusReport) -> list[dict]:
         report.notes.append(
             "no clip folders (train_splits/, dev_splits_complete/, output_repeated_splits_test/): text only"
         )
+    elif not all(clip_folders.values()):
+        absent = [MELD_SPLITS[split][1] + "/" for split, folder in clip_folders.items() if folder is None]
+        report.notes.append(f"clip folder(s) not found, their rows are text-only: {', '.join(absent)}")
+        report.missing_clip_folders = absent
     rows = []
     for split, (csv, _, official) in MELD_SPLITS.items():
         if csv in missing:
@@ -966,6 +975,8 @@ def _warn_about(report: CorpusReport) -> None:
             f"{report.found:,} of the release's {report.expected:,} found (partial download?)"
             + (f"; short: {', '.join(report.short[:6])}" if report.short else "")
         )
+    if report.missing_clip_folders:
+        problems.append(f"clip folder(s) {report.missing_clip_folders} not found: those splits are text-only")
     for title, items in (
         ("names not following the rule", report.not_following_rule),
         ("unreadable files", report.unreadable),

@@ -175,9 +175,69 @@ def test_07_try_it(tmp_path_factory):
     assert metrics["text_attention_words"] == metrics["transcript_tokens"]  # one weight per token read
     assert metrics["skipped_without_words"] == ["fusion", "text"]
     assert (metrics["cli_exit_status"], metrics["cli_missing_file_status"]) == (0, 1)
-    for name in networks:  # the networks of notebook 06's thesis-split run, reused, saved for the CLI
+    for name in networks:  # the held-out split is the thesis split here: same fold, same seed as notebook 06
         assert metrics["test_ua"][name] == pytest.approx(results[f"thesis/{name}"]["ua"])
         assert (Path(os.environ["PATHOS_BUILD"]) / metrics["model_dir"] / name / "model.keras").is_file()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The same notebooks on public corpora: tiny fixture trees written at test time (public_fixtures.py)
+
+
+@pytest.fixture(scope="module")
+def ravdess_fixture(tmp_path_factory) -> Path:
+    from public_fixtures import make_ravdess
+
+    return make_ravdess(tmp_path_factory.mktemp("ravdess"), actors=range(1, 9))  # 2 fold groups of 4 actors
+
+
+@pytest.fixture(scope="module")
+def meld_text_fixture(tmp_path_factory) -> Path:
+    from public_fixtures import make_meld
+
+    return make_meld(tmp_path_factory.mktemp("meld"), rows_per_split=28, clips=False)
+
+
+@pytest.fixture
+def public_run(tmp_path, monkeypatch):
+    """Run a notebook on a public corpus; its figures go to tmp_path, not the committed figures/."""
+    monkeypatch.setenv("PATHOS_FIGURES", str(tmp_path / "figures"))
+
+    def run(name: str, corpus: str, root: Path, **parameters) -> dict:
+        return run_notebook(name, tmp_path, corpus=corpus, corpus_root=str(root), **parameters)
+
+    return run
+
+
+def test_notebooks_on_a_fixed_sentence_corpus(ravdess_fixture, public_run):
+    """RAVDESS: audio networks train; text is at chance, exactly; fusion is skipped with the reason."""
+    explored = public_run("01_data_exploration", "ravdess", ravdess_fixture)
+    assert explored["corpus"] == "ravdess" and explored["n_speakers"] == 8
+    assert explored["scheme_totals"] == {"all": 8 * 60, "standard4": 8 * 28}  # calm is not neutral
+    assert explored["per_session"] == {"1": 4 * 28, "2": 4 * 28} and explored["max_speakers_in_both"] == 0
+    text = public_run("04_text_model", "ravdess", ravdess_fixture)
+    assert text["text_useful"] is False and text["protocol"] == "session" and text["folds"] == 2
+    # each statement is spoken equally often in every class, so any network's UA is exactly chance
+    assert text["text_ua"] == pytest.approx(text["chance_ua"]) == pytest.approx(0.25)
+    fusion = public_run("05_fusion", "ravdess", ravdess_fixture)
+    assert "fixed sentence" in fusion["skipped"]
+    tried = public_run("07_try_it", "ravdess", ravdess_fixture, save_as="try_it_ravdess")
+    assert tried["networks"] == ["audio"] == list(tried["test_ua"])
+    assert tried["gap_from_test_run"] < 1e-4 and tried["cli_exit_status"] == 0
+    assert tried["model_dir"].endswith("try_it_ravdess")
+
+
+def test_notebooks_on_text_only_meld(meld_text_fixture, public_run):
+    """MELD without clips: its official split (speakers shared), the text network, audio parts skipped."""
+    explored = public_run("01_data_exploration", "meld", meld_text_fixture)
+    assert set(explored["per_session"]) == {"train", "dev", "test"}
+    assert explored["max_speakers_in_both"] > 0  # the cast speaks in every split: no speaker-independent fold
+    audio = public_run("03_audio_model", "meld", meld_text_fixture)
+    assert "no row has audio" in audio["skipped"] and audio["protocol"] == "official"
+    text = public_run("04_text_model", "meld", meld_text_fixture)
+    assert text["text_useful"] is True and text["protocol"] == "official" and text["folds"] == 1
+    fusion = public_run("05_fusion", "meld", meld_text_fixture)
+    assert "audio" in fusion["skipped"]
 
 
 README_RANGE = re.compile(
