@@ -23,7 +23,8 @@ NB_ENV :=
 else
 NB_OUT := build/notebooks/$(CORPUS)
 NB_ENV := PATHOS_FIGURES=$(CURDIR)/build/figures/$(CORPUS)
-CORPUS_PARAMS := -p corpus $(CORPUS) -p save_as try_it_$(CORPUS) $(if $(CORPUS_ROOT),-p corpus_root $(abspath $(CORPUS_ROOT)))
+CORPUS_PARAMS := -p corpus $(CORPUS) $(if $(CORPUS_ROOT),-p corpus_root $(abspath $(CORPUS_ROOT)))
+SAVE_AS := -p save_as try_it_$(CORPUS)
 endif
 
 .DEFAULT_GOAL := help
@@ -56,9 +57,9 @@ test-fast: $(STAMP) ## lint, then the tests without the notebook tier (a few min
 notebooks: $(STAMP) ## run every notebook in order with papermill into build/notebooks/ (figures go to figures/); CORPUS=, CORPUS_ROOT= for another corpus
 	@mkdir -p $(NB_OUT)
 	@set -e; for nb in $(NOTEBOOKS); do \
-		echo "== $$nb"; \
+		echo "== $$nb"; extra=""; case "$$nb" in *07_try_it*) extra="$(SAVE_AS)";; esac; \
 		$(NB_ENV) $(BIN)/papermill --kernel pathos --cwd notebooks --log-level WARNING \
-			"$$nb" "$(NB_OUT)/$$(basename $$nb)" $(CORPUS_PARAMS) $(PARAMS); \
+			"$$nb" "$(NB_OUT)/$$(basename $$nb)" $(CORPUS_PARAMS) $$extra $(PARAMS); \
 	done
 
 figures: notebooks ## regenerate figures/ (they are written by the notebooks)

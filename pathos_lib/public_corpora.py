@@ -460,7 +460,8 @@ def useful_modalities(table: pd.DataFrame) -> dict[str, str | None]:
                 f"{shared:.0%} of them spoken in more than one class: the words cannot tell the emotion"
             )
     missing = [m for m in ("audio", "text") if reasons[m]]
-    reasons["fusion"] = f"needs audio and useful text; {' and '.join(missing)} missing" if missing else None
+    why = "; ".join(f"{m}: {reasons[m]}" for m in missing)
+    reasons["fusion"] = f"fusion needs audio and useful text ({why})" if missing else None
     return reasons
 
 

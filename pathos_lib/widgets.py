@@ -38,7 +38,8 @@ def show_utterance(row: pd.Series) -> None:
         display(f"{row['utt_id']}: no wav file; transcript: {row.get('transcript')!r}")
         return
     audio = load_audio(row["wav_path"])
-    display(Audio(audio, rate=SAMPLE_RATE, normalize=False))
+    # resampling a recording at full scale can overshoot [-1, 1] a little (EmoDB): the player clips it
+    display(Audio(np.clip(audio, -1.0, 1.0), rate=SAMPLE_RATE, normalize=False))
     fig = plot_utterance(row, audio)
     display(fig)
     plt.close(fig)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
+import soundfile as sf
 
+from pathos_lib.audio import load_audio
 from pathos_lib.corpus import load_iemocap
 from pathos_lib.plots import (
     corpus_name,
@@ -65,6 +68,19 @@ def test_show_utterance_without_wav(table, capsys):
     row["wav_path"], row["has_wav"] = None, False
     show_utterance(row)
     assert "no wav file" in capsys.readouterr().out
+
+
+def test_show_utterance_plays_a_recording_that_overshoots_full_scale(table, tmp_path, capsys):
+    """Resampling a full-scale recording overshoots [-1, 1] a little (EmoDB's copy did); it still plays."""
+    rate = 22_050
+    loud = np.sign(np.sin(2 * np.pi * 200 * np.arange(rate) / rate)).astype(np.float32)  # square wave, +-1
+    path = tmp_path / "loud.wav"
+    sf.write(path, loud, rate, subtype="FLOAT")
+    assert np.abs(load_audio(path)).max() > 1.0  # what the player is given before clipping
+    row = table.iloc[0].copy()
+    row["wav_path"], row["has_wav"] = str(path), True
+    show_utterance(row)  # raised "Audio data must be between -1 and 1" before
+    assert "Audio" in capsys.readouterr().out
 
 
 def test_empty_table_is_refused(table):
