@@ -79,80 +79,82 @@ class CorpusFacts:
 
 FACTS: dict[str, CorpusFacts] = {
     "ravdess": CorpusFacts(
-        "ravdess",
-        "RAVDESS (audio-only speech)",
-        "RAVDESS_ROOT",
-        "Actor_01 ... Actor_24 folders at any depth under the root (Audio_Speech_Actors_01-24.zip)",
-        1440,
-        24,
-        "en",
-        "audio (2 fixed statements)",
-        False,
-        48_000,
-        "CC BY-NC-SA 4.0",
-        "Livingstone & Russo, PLoS ONE 2018",
-        "https://zenodo.org/record/1188976",
+        name="ravdess",
+        title="RAVDESS (audio-only speech)",
+        root_variable="RAVDESS_ROOT",
+        layout="Actor_01 ... Actor_24 folders at any depth under the root (Audio_Speech_Actors_01-24.zip)",
+        official_count=1_440,
+        speakers=24,
+        language="en",
+        modalities="audio (2 fixed statements)",
+        useful_text=False,
+        sample_rate=48_000,
+        licence="CC BY-NC-SA 4.0",
+        citation="Livingstone & Russo, PLoS ONE 2018",
+        url="https://zenodo.org/record/1188976",
     ),
     "cremad": CorpusFacts(
-        "cremad",
-        "CREMA-D",
-        "CREMAD_ROOT",
-        "AudioWAV/ under the root (the CREMA-D repository's folder)",
-        7442,
-        91,
-        "en",
-        "audio (12 fixed sentences)",
-        False,
-        16_000,
-        "ODbL 1.0",
-        "Cao et al., IEEE Trans. Affective Computing 2014",
-        "https://github.com/CheyneyComputerScience/CREMA-D",
+        name="cremad",
+        title="CREMA-D",
+        root_variable="CREMAD_ROOT",
+        layout="AudioWAV/ under the root (the CREMA-D repository's folder)",
+        official_count=7_442,
+        speakers=91,
+        language="en",
+        modalities="audio (12 fixed sentences)",
+        useful_text=False,
+        sample_rate=16_000,
+        licence="ODbL 1.0",
+        citation="Cao et al., IEEE Trans. Affective Computing 2014",
+        url="https://github.com/CheyneyComputerScience/CREMA-D",
     ),
     "tess": CorpusFacts(
-        "tess",
-        "TESS",
-        "TESS_ROOT",
-        "one folder per speaker and emotion (OAF_angry, YAF_sad, ...) at any depth",
-        2800,
-        2,
-        "en",
-        'audio ("Say the word ...")',
-        False,
-        24_414,
-        "CC BY-NC-ND 4.0",
-        "Dupuis & Pichora-Fuller, University of Toronto 2010",
-        "https://doi.org/10.5683/SP2/E8H2MF",
+        name="tess",
+        title="TESS",
+        root_variable="TESS_ROOT",
+        layout="one folder per speaker and emotion (OAF_angry, YAF_sad, ...) at any depth",
+        official_count=2_800,
+        speakers=2,
+        language="en",
+        modalities='audio ("Say the word ...")',
+        useful_text=False,
+        sample_rate=24_414,
+        licence="CC BY-NC-ND 4.0",
+        citation="Dupuis & Pichora-Fuller, University of Toronto 2010",
+        url="https://doi.org/10.5683/SP2/E8H2MF",
     ),
     "emodb": CorpusFacts(
-        "emodb",
-        "EmoDB (Berlin)",
-        "EMODB_ROOT",
-        "wav/ under the root (the download's folder)",
-        535,
-        10,
-        "de",
-        "audio (10 fixed German sentences)",
-        False,
-        16_000,
-        "free for research",
-        "Burkhardt et al., Interspeech 2005",
-        "http://emodb.bilderbar.info/",
+        name="emodb",
+        title="EmoDB (Berlin)",
+        root_variable="EMODB_ROOT",
+        layout="wav/ under the root (the download's folder)",
+        official_count=535,
+        speakers=10,
+        language="de",
+        modalities="audio (10 fixed German sentences)",
+        useful_text=False,
+        sample_rate=16_000,
+        licence="free for research",
+        citation="Burkhardt et al., Interspeech 2005",
+        url="http://emodb.bilderbar.info/",
     ),
     "meld": CorpusFacts(
-        "meld",
-        "MELD",
-        "MELD_ROOT",
-        "train_sent_emo.csv, dev_sent_emo.csv, test_sent_emo.csv in the root (MELD.Raw/), clips optional in "
-        "train_splits/, dev_splits_complete/, output_repeated_splits_test/",
-        13708,
-        304,
-        "en",
-        "text + audio (mp4 clips; text-only without them)",
-        True,
-        None,
-        "GPL-3.0",
-        "Poria et al., ACL 2019",
-        "https://github.com/declare-lab/MELD",
+        name="meld",
+        title="MELD",
+        root_variable="MELD_ROOT",
+        layout=(
+            "train_sent_emo.csv, dev_sent_emo.csv, test_sent_emo.csv in the root "
+            "(MELD.Raw/), clips optional in train_splits/, dev_splits_complete/, output_repeated_splits_test/"
+        ),
+        official_count=13_708,
+        speakers=304,
+        language="en",
+        modalities="text + audio (mp4 clips; text-only without them)",
+        useful_text=True,
+        sample_rate=None,
+        licence="GPL-3.0",
+        citation="Poria et al., ACL 2019",
+        url="https://github.com/declare-lab/MELD",
     ),
 }
 PUBLIC_CORPORA = tuple(FACTS)
@@ -172,25 +174,13 @@ EMOTIONS: dict[str, tuple[str, ...]] = {
     "emodb": ("anger", "boredom", "disgust", "fear", "happiness", "sadness", "neutral"),
     "meld": ("anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise"),
 }
+# fmt: off
 COLUMNS = (
-    "utt_id",
-    "session",
-    "speaker",
-    "gender",
-    "emotion",
-    "label",
-    "intensity",
-    "statement",
-    "transcript",
-    "language",
-    "split",
-    "duration",
-    "sample_rate",
-    "audio_note",
-    "wav_path",
-    "has_transcript",
+    "utt_id", "session", "speaker", "gender", "emotion", "label", "intensity", "statement", "transcript",
+    "language", "split", "duration", "sample_rate", "audio_note", "wav_path", "has_transcript",
     "has_wav",
 )
+# fmt: on
 
 RAVDESS_STATEMENTS = {"01": "Kids are talking by the door.", "02": "Dogs are sitting by the door."}
 RAVDESS_NAME = re.compile(r"^(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})\.wav$", re.IGNORECASE)
@@ -932,15 +922,23 @@ def _meld_clips(folder: Path | None, report: CorpusReport) -> dict[tuple[int, in
 
 
 def _read_meld_csv(path: Path, report: CorpusReport) -> pd.DataFrame:
+    """One MELD CSV; each line is UTF-8 or, failing that, cp1252 (listed with its line number)."""
     import io
 
-    raw = path.read_bytes()
+    lines = path.read_bytes().removeprefix(b"\xef\xbb\xbf").split(b"\n")
+    decoded = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            decoded.append(line.decode("utf-8"))
+        except UnicodeDecodeError as error:
+            decoded.append(line.decode("cp1252", errors="replace"))
+            report.repaired.append(f"{path}:{number}: not UTF-8 (byte {error.start}), read as cp1252")
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        text = raw.decode("cp1252", errors="replace")
-        report.repaired.append(f"{path}: not UTF-8 (byte {error.start}), read as cp1252")
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        frame = pd.read_csv(io.StringIO("\n".join(decoded)), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise ValueError(
+            f"{path}: not a readable CSV ({error}); a MELD CSV has {list(MELD_COLUMNS)}"
+        ) from error
     absent = [c for c in MELD_COLUMNS if c not in frame.columns]
     if absent:
         raise ValueError(
