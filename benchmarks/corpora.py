@@ -45,7 +45,7 @@ def write_cremad_tree(root: Path, files: int, seconds: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=7442, help="clips in the tree (CREMA-D: 7,442)")
-    parser.add_argument("--seconds", type=float, default=2.5, help="length of each clip (CREMA-D: about 2.5 s)")
+    parser.add_argument("--seconds", type=float, default=2.5, help="clip length (CREMA-D: about 2.5 s)")
     parser.add_argument("--extract", type=int, default=1500, help="rows whose features are timed")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-cremad-") as temp:
