@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .public_corpora import PUBLIC_CORPORA, load_public
+
 # Label schemes: raw IEMOCAP code -> class. Codes not in a scheme are dropped (and counted).
 LABEL_SCHEMES: dict[str, dict[str, str]] = {
     # The field's standard 4 classes: happy and excited merged (5531 utterances on IEMOCAP).
@@ -140,8 +142,6 @@ def load_corpus(
     ``attrs["report"]`` says what was skipped or flagged.
     Explained in 01_data_exploration.
     """
-    from .public_corpora import PUBLIC_CORPORA, load_public
-
     known = ("synthetic", "iemocap", *PUBLIC_CORPORA)
     if name is not None and str(name) not in known:
         if root is not None or not Path(name).expanduser().is_dir():

@@ -14,6 +14,7 @@ import pandas as pd
 from .audio import SAMPLE_RATE, load_audio
 from .corpus import LABEL_SCHEMES
 from .paths import figures_dir
+from .public_corpora import FACTS, STANDARD4
 
 # One colour per class, the same in every figure.
 CLASS_COLOURS = {
@@ -31,8 +32,6 @@ def corpus_name(table: pd.DataFrame) -> str:
     upper-cased (a public corpus: its title, e.g. 'CREMA-D'), the synthetic corpus flagged as not IEMOCAP,
     'CUSTOM CORPUS' when it has none. Explained in 01_data_exploration.
     """
-    from .public_corpora import FACTS
-
     name = table.attrs.get("corpus", "custom corpus")
     if name in FACTS:
         return FACTS[name].title
@@ -77,8 +76,6 @@ def plot_label_schemes(raw_table: pd.DataFrame) -> plt.Figure:
     show its two schemes, a public corpus its ``standard4`` mapping. Returns the matplotlib Figure.
     Explained in 01_data_exploration.
     """
-    from .public_corpora import STANDARD4
-
     corpus = raw_table.attrs.get("corpus", "custom")
     schemes = {"standard4": STANDARD4[corpus]} if corpus in STANDARD4 else LABEL_SCHEMES
     raw = raw_table["emotion"].value_counts()
