@@ -7,7 +7,7 @@ One module per stage of the data's path:
 - ``public_corpora``   RAVDESS, CREMA-D, TESS, EmoDB, MELD as unpacked from their archives -> the same table
 - ``synthetic``        a licence-free corpus in the exact IEMOCAP layout (the default): plans and files
 - ``synthetic_voice``  one planned synthetic utterance -> its waveform (how the voice carries arousal)
-- ``splits``           leave-one-session-out, thesis, held-out, official (MELD) and random folds; validation rows
+- ``splits``           leave-one-session-out, thesis, held-out, official (MELD) and random folds
 - ``audio``            a wav file or samples at any rate -> a 16 kHz mono waveform (the one sample rate)
 - ``audio_features``   a waveform -> a feature matrix (thesis34, logmel, mfcc)
 - ``feature_cache``    every wav of a corpus -> its features, in parallel, cached on disk

@@ -300,8 +300,9 @@ class CorpusReport:
     ``unreadable``: "path: why" (rows kept with ``has_wav`` False); ``format_notes``: note -> paths read
     fine but not as the release ships them (AIFF or float32 under a .wav name, another rate); ``repaired``:
     "where: what" for quirks fixed by a stated rule (a misspelled TESS prefix, MELD's mojibake);
-    ``missing_clips`` and ``missing_clip_folders`` (MELD); ``dropped_by_emotion``: emotion -> rows outside
-    the label scheme.
+    ``missing_clips`` and ``missing_clip_folders`` (MELD); ``duplicates``: files found twice with identical
+    sizes (a second copy of the archive), one kept; ``dropped_by_emotion``: emotion -> rows outside the
+    label scheme.
     Explained in 01_data_exploration.
     """
 
@@ -317,6 +318,7 @@ class CorpusReport:
     repaired: list[str] = field(default_factory=list)
     missing_clips: list[str] = field(default_factory=list)
     missing_clip_folders: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
     dropped_by_emotion: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -334,6 +336,7 @@ class CorpusReport:
             ("unreadable (kept, has_wav False)", self.unreadable),
             ("repaired by a stated rule", self.repaired),
             ("missing clips (kept, has_wav False)", self.missing_clips),
+            ("found twice, identical (a second copy of the archive; one kept)", self.duplicates),
         )
         for title, items in listed:
             if items:
@@ -386,14 +389,7 @@ def load_public(
         raise FileNotFoundError(
             f"No {FACTS[name].title} files found under {folder}: {_layout_help(name, folder)}"
         )
-    duplicated = table.loc[table["utt_id"].duplicated(keep=False)].sort_values("utt_id")
-    if len(duplicated):
-        first = duplicated.iloc[:2]
-        raise ValueError(
-            f"{FACTS[name].title}: utterance {first['utt_id'].iloc[0]} is found twice under {folder} "
-            f"({first['wav_path'].iloc[0]} and {first['wav_path'].iloc[1]}); the archive looks unpacked "
-            "twice: keep one copy or pass the folder of one"
-        )
+    table = _drop_identical_copies(table, report, name, folder)
     if scheme is None:
         table["label"] = table["emotion"]
     else:
@@ -412,6 +408,31 @@ def load_public(
     table.attrs["report"] = report
     _warn_about(report)
     return table
+
+
+def _drop_identical_copies(
+    table: pd.DataFrame, report: CorpusReport, name: str, folder: Path
+) -> pd.DataFrame:
+    """One row per utterance. A file found twice with the same size (a second copy of the archive, as
+    some mirrors ship) is kept once, nearest the root, and listed; copies that differ are an error."""
+    duplicated = table["utt_id"].duplicated(keep=False)
+    if not duplicated.any():
+        return table
+    copies = table.loc[duplicated].copy()
+    copies["depth"] = copies["wav_path"].map(lambda p: str(p).count(os.sep))
+    copies = copies.sort_values(["utt_id", "depth", "wav_path"])
+    for utt_id, group in copies.groupby("utt_id", sort=False):
+        paths = group["wav_path"].tolist()
+        sizes = {os.path.getsize(p) if isinstance(p, str) else None for p in paths}
+        if len(sizes) > 1 or None in sizes:
+            raise ValueError(
+                f"{FACTS[name].title}: utterance {utt_id} is found {len(paths)} times under {folder} with "
+                f"different contents ({', '.join(map(str, paths))}): keep one copy or pass the folder of one"
+            )
+        report.duplicates.append(f"{utt_id}: {paths[0]} used, identical {', '.join(paths[1:])} left out")
+    keep = copies.drop_duplicates("utt_id").index
+    report.found -= int(duplicated.sum()) - len(keep)
+    return table.loc[~duplicated | table.index.isin(keep)]
 
 
 def detect_corpus(folder: str | os.PathLike) -> str | None:
@@ -496,39 +517,54 @@ def _resolve_root(name: str, root: str | os.PathLike | None) -> Path:
 
 def _layout_help(name: str, folder: Path) -> str:
     message = f"expected {FACTS[name].layout}"
-    found = _signature(folder)
+    found = _signature(folder, prefer=name)
     if found and found[0] != name:
-        message += f"; found {found[1]}: this looks like {found[0]}"
-    elif not found:
+        message += f"; found {found[1]} at {found[2]}: this looks like {found[0]}"
+    elif found:
+        message += f"; found {found[1]} at {found[2]}: pass {_root_of(found[2])} as the root"
+    else:
         entries = sorted(p.name for p in folder.iterdir())[:8]
         message += f"; the folder holds {entries or 'nothing'}"
     return message
 
 
-def _signature(folder: Path) -> tuple[str, str] | None:
-    """(corpus, what was seen) for the first recognisable layout within three levels of ``folder``."""
+def _signature(folder: Path, prefer: str | None = None) -> tuple[str, str, Path] | None:
+    """(corpus, what was seen, where) for the first recognisable layout within four levels of ``folder``;
+    at each depth a match of the ``prefer`` corpus wins."""
     for depth in range(4):
-        pattern = "/".join(["*"] * (depth + 1))
-        for path in sorted(folder.glob(pattern)):
-            name = path.name
-            if path.is_dir():
-                if re.fullmatch(r"Actor_\d{2}", name):
-                    return "ravdess", "Actor_* folders"
-                if name == "AudioWAV":
-                    return "cremad", "an AudioWAV folder"
-                if TESS_FOLDER.match(name):
-                    return "tess", "OAF_* / YAF_* folders"
-                if name == "Session1" and (path / "dialog").is_dir():
-                    return "iemocap", "Session1/dialog"
-                if name in ("train_splits", "dev_splits_complete", "output_repeated_splits_test"):
-                    return "meld", f"a {name} folder"
-            elif name.endswith("_sent_emo.csv"):
-                return "meld", name
-            elif EMODB_NAME.match(name) and path.parent.name == "wav":
-                return "emodb", "wav/ with EmoDB names"
-            elif CREMAD_NAME.match(name):
-                return "cremad", "CREMA-D file names"
+        found = [
+            hit for path in sorted(folder.glob("/".join(["*"] * (depth + 1)))) if (hit := _what_is(path))
+        ]
+        if found:
+            return next((hit for hit in found if hit[0] == prefer), found[0])
     return None
+
+
+def _what_is(path: Path) -> tuple[str, str, Path] | None:
+    name = path.name
+    if path.is_dir():
+        if re.fullmatch(r"Actor_\d{2}", name):
+            return "ravdess", "Actor_* folders", path
+        if name == "AudioWAV":
+            return "cremad", "an AudioWAV folder", path
+        if TESS_FOLDER.match(name):
+            return "tess", "OAF_* / YAF_* folders", path
+        if name == "Session1" and (path / "dialog").is_dir():
+            return "iemocap", "Session1/dialog", path
+        if name in ("train_splits", "dev_splits_complete", "output_repeated_splits_test"):
+            return "meld", f"a {name} folder", path
+    elif name.endswith("_sent_emo.csv"):
+        return "meld", name, path
+    elif EMODB_NAME.match(name) and path.parent.name == "wav":
+        return "emodb", "wav/ with EmoDB names", path.parent
+    elif CREMAD_NAME.match(name):
+        return "cremad", "CREMA-D file names", path.parent
+    return None
+
+
+def _root_of(path: Path) -> Path:
+    """The folder to pass as the root for a recognised folder or file (its parent)."""
+    return path.parent
 
 
 def _audio_files(folder: Path, report: CorpusReport) -> list[os.DirEntry]:
@@ -707,7 +743,11 @@ def _cremad_genders(path: Path, report: CorpusReport) -> dict[str, str]:
     if not path.is_file():
         report.notes.append("VideoDemographics.csv not beside AudioWAV/: gender left empty")
         return {}
-    frame = pd.read_csv(path, dtype=str)
+    try:
+        frame = pd.read_csv(path, dtype=str)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        report.notes.append(f"{path} is not a readable CSV ({str(error).splitlines()[0]}): gender left empty")
+        return {}
     if not {"ActorID", "Sex"} <= set(frame.columns):
         report.notes.append(f"{path} lacks ActorID / Sex columns: gender left empty")
         return {}
@@ -827,15 +867,13 @@ def _emodb_rows(root: Path, report: CorpusReport) -> list[dict]:
 
 
 def _meld_rows(root: Path, report: CorpusReport) -> list[dict]:
-    missing = [csv for csv, _, _ in MELD_SPLITS.values() if not (root / csv).is_file()]
-    if len(missing) == len(MELD_SPLITS):
-        nested = next((p.parent for p in sorted(root.glob("*/train_sent_emo.csv"))), None)
-        hint = f" Did you mean {nested}?" if nested else ""
-        raise FileNotFoundError(f"No MELD CSVs in {root}: {_layout_help('meld', root)}.{hint}")
-    if missing:
-        report.notes.append(f"CSV(s) not found, their splits are left out: {', '.join(missing)}")
-        report.expected = sum(n for csv, _, n in MELD_SPLITS.values() if csv not in missing)
-    clip_folders = {split: _find_folder(root, folder) for split, (_, folder, _) in MELD_SPLITS.items()}
+    csvs = {split: _find_path(root, csv, folder=False) for split, (csv, _, _) in MELD_SPLITS.items()}
+    if not any(csvs.values()):
+        raise FileNotFoundError(f"No MELD CSVs in {root}: {_layout_help('meld', root)}")
+    for split, path in csvs.items():
+        if path is None:  # counted as short: a partial download warns
+            report.short.append(f"{MELD_SPLITS[split][0]}: not found (0 of {MELD_SPLITS[split][2]} rows)")
+    clip_folders = {split: _find_path(root, folder) for split, (_, folder, _) in MELD_SPLITS.items()}
     if not any(clip_folders.values()):
         report.notes.append(
             "no clip folders (train_splits/, dev_splits_complete/, output_repeated_splits_test/): text only"
@@ -844,16 +882,16 @@ def _meld_rows(root: Path, report: CorpusReport) -> list[dict]:
         absent = [MELD_SPLITS[split][1] + "/" for split, folder in clip_folders.items() if folder is None]
         report.notes.append(f"clip folder(s) not found, their rows are text-only: {', '.join(absent)}")
         report.missing_clip_folders = absent
-    rows = []
-    for split, (csv, _, official) in MELD_SPLITS.items():
-        if csv in missing:
+    rows, seen = [], {}
+    for split, path in csvs.items():
+        if path is None:
             continue
-        frame = _read_meld_csv(root / csv, report)
-        if len(frame) != official:
-            report.short.append(f"{csv}: {len(frame)} of {official} rows")
+        frame = _read_meld_csv(path, report)
+        if len(frame) != MELD_SPLITS[split][2]:
+            report.short.append(f"{path.name}: {len(frame)} of {MELD_SPLITS[split][2]} rows")
         clips = _meld_clips(clip_folders[split], report)
         for index, record in enumerate(frame.to_dict("records")):
-            where = f"{root / csv}: row {index + 1} (Sr No. {record['Sr No.']})"
+            where = f"{path}: row {index + 1} (Sr No. {record['Sr No.']})"
             emotion = str(record["Emotion"]).strip().lower()
             dialog, utterance = record["Dialogue_ID"], record["Utterance_ID"]
             if emotion not in EMOTIONS["meld"] or not (str(dialog).isdigit() and str(utterance).isdigit()):
@@ -861,13 +899,15 @@ def _meld_rows(root: Path, report: CorpusReport) -> list[dict]:
                     f"{where}: emotion {emotion!r}, Dialogue_ID {dialog!r}, Utterance_ID {utterance!r}"
                 )
                 continue
-            text, fixed = _repair_mojibake(str(record["Utterance"]))
-            if fixed:
-                report.repaired.append(f"{where}: mojibake repaired -> {text[:60]!r}")
-            clip = clips.get((int(dialog), int(utterance)))
+            key = (split, int(dialog), int(utterance))
+            if key in seen:
+                raise ValueError(f"{where} repeats dia{key[1]}_utt{key[2]} of {seen[key]}")
+            seen[key] = where
+            text = _meld_text(str(record["Utterance"]), where, report)
+            clip = clips.pop(key[1:], None)
             if clip_folders[split] and clip is None:
                 report.missing_clips.append(f"{split} dia{dialog}_utt{utterance}.mp4")
-            audio = {"wav_path": None, "duration": np.nan, "sample_rate": np.nan, "audio_note": None}
+            audio = {"wav_path": None, "sample_rate": np.nan, "audio_note": None}
             if clip is not None and os.path.getsize(clip) == 0:
                 report.unreadable.append(f"{clip}: empty file (0 bytes)")
                 audio["audio_note"] = "empty clip (0 bytes)"
@@ -875,7 +915,7 @@ def _meld_rows(root: Path, report: CorpusReport) -> list[dict]:
                 audio["wav_path"] = clip
             rows.append(
                 {
-                    "utt_id": f"{split}_dia{int(dialog)}_utt{int(utterance)}",
+                    "utt_id": f"{split}_dia{key[1]}_utt{key[2]}",
                     "session": split,
                     "speaker": str(record["Speaker"]).strip(),
                     "gender": None,
@@ -885,8 +925,9 @@ def _meld_rows(root: Path, report: CorpusReport) -> list[dict]:
                     "transcript": text,
                     "language": "en",
                     "split": split,
+                    "duration": _meld_seconds(record["EndTime"]) - _meld_seconds(record["StartTime"]),
                     **audio,
-                    "dialog": f"{split}_dia{int(dialog)}",
+                    "dialog": f"{split}_dia{key[1]}",
                     "sentiment": record["Sentiment"],
                     "season": record["Season"],
                     "episode": record["Episode"],
@@ -894,13 +935,36 @@ def _meld_rows(root: Path, report: CorpusReport) -> list[dict]:
                     "end": record["EndTime"],
                 }
             )
+        if clips:
+            report.notes.append(f"{len(clips)} clip(s) in {clip_folders[split]} without a CSV row (not used)")
     report.found = len(rows)
     return rows
 
 
-def _find_folder(root: Path, name: str) -> Path | None:
+def _meld_text(text: str, where: str, report: CorpusReport) -> str:
+    repaired, changed = _repair_mojibake(text)
+    if changed:
+        report.repaired.append(f"{where}: mojibake repaired -> {repaired[:60]!r}")
+    elif MOJIBAKE.search(text):
+        report.notes.append(
+            f"{where}: looks like mojibake no single re-decoding repairs; kept as is: {text!r}"
+        )
+    return repaired
+
+
+def _meld_seconds(stamp: str) -> float:
+    """MELD's "00:16:16,059" -> 976.059 s (NaN when it is not of that form)."""
+    match = re.fullmatch(r"\s*(\d+):(\d{2}):(\d{2})[,.](\d{1,3})\s*", str(stamp))
+    if match is None:
+        return float("nan")
+    hours, minutes, seconds, fraction = match.groups()
+    return int(hours) * 3600 + int(minutes) * 60 + int(seconds) + int(fraction.ljust(3, "0")) / 1000
+
+
+def _find_path(root: Path, name: str, folder: bool = True) -> Path | None:
+    """The shallowest folder (or file) called ``name`` at most two levels under ``root``."""
     for depth in range(3):
-        found = sorted(p for p in root.glob("/".join(["*"] * depth + [name])) if p.is_dir())
+        found = sorted(p for p in root.glob("/".join(["*"] * depth + [name])) if p.is_dir() == folder)
         if found:
             return found[0]
     return None
@@ -914,6 +978,8 @@ def _meld_clips(folder: Path | None, report: CorpusReport) -> dict[tuple[int, in
         match = MELD_CLIP.match(entry.name)
         if entry.name.startswith("._") or entry.is_dir():
             report.ignored.append(entry.path)
+        elif entry.name.startswith("final_videos_test"):  # extra clips of the test folder, in no CSV
+            report.ignored.append(f"{entry.path} (final_videos_test*: not an utterance of the CSV)")
         elif match is None:
             report.not_following_rule.append(f"{entry.path}: not diaD_uttU.mp4")
         else:
@@ -949,22 +1015,23 @@ def _read_meld_csv(path: Path, report: CorpusReport) -> pd.DataFrame:
 
 
 def _repair_mojibake(text: str) -> tuple[str, bool]:
-    """Undo UTF-8 read as cp1252/latin-1 ("donâ€™t" -> "don’t", "don\\x92t" -> "don’t"); (text, changed)."""
-    original = text
-    for _ in range(2):
-        if not MOJIBAKE.search(text):
-            break
+    """Undo UTF-8 read as cp1252/latin-1 ("donâ€™t" -> "don’t", "don\\x92t" -> "don’t"): a re-decoding is
+    kept only when it leaves no mojibake behind. Returns (text, changed)."""
+    if not MOJIBAKE.search(text):
+        return text, False
+    candidate = text
+    for _ in range(2):  # at most two layers
         for wrong, right in (("cp1252", "utf-8"), ("latin-1", "utf-8"), ("latin-1", "cp1252")):
             try:
-                candidate = text.encode(wrong).decode(right)
+                decoded = candidate.encode(wrong).decode(right)
             except UnicodeError:
                 continue
-            if candidate != text:
-                text = candidate
+            if decoded != candidate:
+                candidate = decoded
                 break
-        else:
-            break
-    return text, text != original
+        if not MOJIBAKE.search(candidate):
+            return candidate, True
+    return text, False
 
 
 def _warn_about(report: CorpusReport) -> None:
@@ -980,6 +1047,7 @@ def _warn_about(report: CorpusReport) -> None:
         ("names not following the rule", report.not_following_rule),
         ("unreadable files", report.unreadable),
         ("missing clips", report.missing_clips),
+        ("files found twice (identical copies; one kept)", report.duplicates),
     ):
         if items:
             problems.append(f"{len(items)} {title} (first: {items[0]})")

@@ -322,8 +322,62 @@ def test_meld_some_csvs_missing(tmp_path):
     table = load("meld", root, labels="all")
     assert set(table["split"]) == {"train", "test"}
     report = table.attrs["report"]
-    assert report.expected == 9989 + 2610
-    assert any("dev_sent_emo.csv" in note for note in report.notes)
+    assert report.expected == 13708  # the release's count: a missing CSV is a partial download
+    assert "dev_sent_emo.csv: not found (0 of 1109 rows)" in report.short
+    with pytest.warns(UserWarning, match="partial download.*dev_sent_emo.csv: not found"):
+        load_corpus("meld", root, labels="all")
+
+
+def test_meld_csvs_where_the_official_archives_unpack_them(tmp_path):
+    """MELD.Raw.tar.gz holds train.tar.gz, which unpacks to train/train_sent_emo.csv and train_splits/."""
+    make_meld(tmp_path, rows_per_split=3, clips=True)
+    (tmp_path / "train").mkdir()
+    for name in ("train_sent_emo.csv", "train_splits"):
+        shutil.move(tmp_path / name, tmp_path / "train" / name)
+    table = load("meld", tmp_path, labels="all")
+    assert table.groupby("split").size().to_dict() == {"dev": 3, "test": 3, "train": 3}
+    assert table["has_wav"].all()
+
+
+def test_meld_durations_come_from_the_timestamps(meld_text):
+    table = by_id(load("meld", meld_text, labels="all"))
+    assert table.loc["train_dia0_utt0", "duration"] == pytest.approx(1.062)  # 00:16:00,059 -> 00:16:01,121
+
+
+def test_meld_text_of_mixed_encodings_is_kept_as_is_and_noted(tmp_path):
+    """A real accent beside double-encoded text: no single re-decoding repairs it, so nothing is changed."""
+    mixed = "café â\x80\x99 x"
+    root = make_meld(tmp_path, rows_per_split=2, clips=False, utterances={("train", 0): mixed})
+    table = by_id(load("meld", root, labels="all"))
+    assert table.loc["train_dia0_utt0", "transcript"] == mixed
+    assert any("kept as is" in note for note in table.attrs["report"].notes)
+
+
+def test_unreadable_demographics_leave_gender_empty_and_say_which_file(tmp_path):
+    make_cremad(tmp_path, actors=[1001], seconds=0.05)
+    demographics = tmp_path / "VideoDemographics.csv"
+    demographics.write_text('ActorID,Age,Sex\n1001,51,"Male\n')  # an unclosed quote
+    table = load("cremad", tmp_path, labels="all")
+    assert table["gender"].isna().all()
+    assert any(
+        note.startswith(f"{demographics} is not a readable CSV") for note in table.attrs["report"].notes
+    )
+
+
+def test_meld_repeated_row_names_both_rows(tmp_path):
+    rows = meld_rows("train", 2)
+    rows[1]["Dialogue_ID"], rows[1]["Utterance_ID"] = rows[0]["Dialogue_ID"], rows[0]["Utterance_ID"]
+    write_meld_csv(tmp_path / "train_sent_emo.csv", rows)
+    with pytest.raises(ValueError, match=r"row 2 \(Sr No. 2\) repeats dia0_utt0 of .*row 1 \(Sr No. 1\)"):
+        load("meld", tmp_path)
+
+
+def test_meld_final_videos_test_clips_are_named_in_the_report(tmp_path):
+    root = make_meld(tmp_path, rows_per_split=2, clips=True)
+    extra = write_mp4(root / MELD_FILES["test"][1] / "final_videos_testdia0_utt0.mp4")
+    report = load("meld", root, labels="all").attrs["report"]
+    assert any(item.startswith(str(extra)) and "final_videos_test" in item for item in report.ignored)
+    assert not listed(report.not_following_rule, extra)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -422,6 +476,17 @@ def test_wrong_root_names_the_layout_and_the_corpus_it_looks_like(name, fixture,
     assert detect_corpus(root) == other
 
 
+@pytest.mark.parametrize("name", ["cremad", "emodb", "meld"])
+def test_a_root_one_level_too_high_names_the_folder_to_pass(name, tmp_path):
+    inner = tmp_path / "download" / name.upper()
+    {"cremad": lambda: make_cremad(inner, actors=[1001], seconds=0.05),
+     "emodb": lambda: make_emodb(inner, ["03a01Wa.wav"], seconds=0.05),
+     "meld": lambda: make_meld(inner / "nested", rows_per_split=2, clips=False)}[name]()  # fmt: skip
+    expected = inner / "nested" if name == "meld" else inner
+    with pytest.raises(FileNotFoundError, match=f"pass {re.escape(str(expected))} as the root"):
+        load_corpus(name, tmp_path)
+
+
 @pytest.mark.parametrize("name", CORPORA)
 def test_empty_or_absent_root(name, tmp_path):
     with pytest.raises(FileNotFoundError, match="holds nothing"):
@@ -459,10 +524,9 @@ def test_cremad_and_emodb_accept_the_audio_folder_itself(tmp_path):
     assert len(load("emodb", emodb / "wav", labels="all")) == len(load("emodb", emodb, labels="all")) == 4
 
 
-def test_meld_root_one_level_too_high_suggests_the_folder(tmp_path):
+def test_meld_read_from_the_folder_above_meld_raw(tmp_path):
     make_meld(tmp_path / "MELD.Raw", rows_per_split=2, clips=False)
-    with pytest.raises(FileNotFoundError, match=re.escape(f"Did you mean {tmp_path / 'MELD.Raw'}?")):
-        load_corpus("meld", tmp_path)
+    assert len(load("meld", tmp_path, labels="all")) == 6
 
 
 def test_sessions_filter(ravdess_root, meld_text):
@@ -734,20 +798,36 @@ def test_meld_rows_breaking_the_rule_and_missing_columns(tmp_path):
         load_corpus("meld", tmp_path)
 
 
-@pytest.mark.parametrize("name", ["ravdess", "tess"])
-def test_archive_unpacked_twice_is_an_error_naming_both_copies(name, tmp_path):
+def _two_copies(name: str, tmp_path: Path, seconds: float) -> tuple[Path, Path]:
+    """The same release unpacked twice (as Kaggle mirrors ship RAVDESS and TESS); the copy has clips of
+    ``seconds``. Returns (the file nearer the root, its copy)."""
     if name == "ravdess":
         make_ravdess(tmp_path, actors=[1], per_actor=2)
-        make_ravdess(tmp_path / "copy", actors=[1], per_actor=2)
-        first = ravdess_actor_dir(tmp_path, 1) / ravdess_names(1)[0]
-        second = ravdess_actor_dir(tmp_path / "copy", 1) / ravdess_names(1)[0]
-    else:
-        make_tess(tmp_path, words=["back"], speakers=["OAF"])
-        make_tess(tmp_path / "again", words=["back"], speakers=["OAF"])
-        first = tess_folder(tmp_path, "OAF_angry") / "OAF_back_angry.wav"
-        second = tess_folder(tmp_path / "again", "OAF_angry") / "OAF_back_angry.wav"
-    assert first.is_file() and second.is_file()
-    with pytest.raises(ValueError, match="unpacked twice") as error:
+        make_ravdess(tmp_path / "copy", actors=[1], per_actor=2, seconds=seconds)
+        return (ravdess_actor_dir(tmp_path, 1) / ravdess_names(1)[0],
+                ravdess_actor_dir(tmp_path / "copy", 1) / ravdess_names(1)[0])  # fmt: skip
+    make_tess(tmp_path, words=["back"], speakers=["OAF"])
+    make_tess(tmp_path / "again", words=["back"], speakers=["OAF"], seconds=seconds)
+    return (tess_folder(tmp_path, "OAF_angry") / "OAF_back_angry.wav",
+            tess_folder(tmp_path / "again", "OAF_angry") / "OAF_back_angry.wav")  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["ravdess", "tess"])
+def test_an_identical_second_copy_is_kept_once_and_listed(name, tmp_path):
+    first, second = _two_copies(name, tmp_path, SECONDS)
+    with pytest.warns(UserWarning, match=r"found twice \(identical copies; one kept\)"):
+        table = load_corpus(name, tmp_path, labels="all")
+    assert table["utt_id"].is_unique
+    assert str(first) in table["wav_path"].tolist() and str(second) not in table["wav_path"].tolist()
+    report = table.attrs["report"]
+    assert report.found == len(table)
+    assert any(str(first) in item and str(second) in item for item in report.duplicates)
+
+
+@pytest.mark.parametrize("name", ["ravdess", "tess"])
+def test_copies_that_differ_are_an_error_naming_both(name, tmp_path):
+    first, second = _two_copies(name, tmp_path, 2 * SECONDS)
+    with pytest.raises(ValueError, match="different contents") as error:
         load(name, tmp_path, labels="all")
     assert str(first) in str(error.value) and str(second) in str(error.value)
 
