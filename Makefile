@@ -23,7 +23,7 @@ NB_ENV :=
 else
 NB_OUT := build/notebooks/$(CORPUS)
 NB_ENV := PATHOS_FIGURES=$(CURDIR)/build/figures/$(CORPUS)
-CORPUS_PARAMS := -p corpus $(CORPUS) $(if $(CORPUS_ROOT),-p corpus_root $(abspath $(CORPUS_ROOT)))
+CORPUS_PARAMS := -p corpus $(CORPUS)
 SAVE_AS := -p save_as try_it_$(CORPUS)
 endif
 
@@ -55,11 +55,13 @@ test-fast: $(STAMP) ## lint, then the tests without the notebook tier (a few min
 	exit $$rc
 
 notebooks: $(STAMP) ## run every notebook in order with papermill into build/notebooks/ (figures go to figures/); CORPUS=, CORPUS_ROOT= for another corpus
-	@mkdir -p $(NB_OUT)
-	@set -e; for nb in $(NOTEBOOKS); do \
+	@mkdir -p "$(NB_OUT)"
+	@set -e; root=""; if [ -n "$(CORPUS_ROOT)" ]; then root="$$(cd "$(CORPUS_ROOT)" && pwd)"; fi; \
+	for nb in $(NOTEBOOKS); do \
 		echo "== $$nb"; extra=""; case "$$nb" in *07_try_it*) extra="$(SAVE_AS)";; esac; \
 		$(NB_ENV) $(BIN)/papermill --kernel pathos --cwd notebooks --log-level WARNING \
-			"$$nb" "$(NB_OUT)/$$(basename $$nb)" $(CORPUS_PARAMS) $$extra $(PARAMS); \
+			"$$nb" "$(NB_OUT)/$$(basename $$nb)" $(CORPUS_PARAMS) $${root:+-p corpus_root "$$root"} \
+			$$extra $(PARAMS); \
 	done
 
 figures: notebooks ## regenerate figures/ (they are written by the notebooks)

@@ -51,17 +51,14 @@ def baseline_cross_validate(
     unknown = sorted(set(table["label"]) - set(classes))
     if unknown:
         raise ValueError(f"The table has labels {unknown} outside classes={classes}")
-    y = table["label"].map({c: i for i, c in enumerate(classes)}).to_numpy()
     if modality == "audio":
         features = extract_corpus(table, "mfcc", progress=False)
-        if features.failed:
-            listed = "; ".join(list(features.failed.values())[:5])
-            raise ValueError(
-                f"{len(features.failed)} audio file(s) could not be read ({listed}); remove those rows"
-            )
+        table, unreadable = usable_rows(table, modality, features)  # a corrupt clip: left out, noted
+        notes += unreadable
         x = np.stack([np.concatenate([features[u].mean(0), features[u].std(0)]) for u in table["utt_id"]])
     else:
         x = table["transcript"].fillna("").to_numpy()
+    y = table["label"].map({c: i for i, c in enumerate(classes)}).to_numpy()
     per_fold, predictions = [], []
     for fold in make_folds(table, protocol, seed=seed):
         if modality == "audio":

@@ -45,8 +45,8 @@ REQUIRED_COLUMNS = ("utt_id", "session", "speaker", "label", "transcript", "wav_
 LAYOUT_HELP = (
     "expected the IEMOCAP release layout <root>/Session1..Session5/dialog/EmoEvaluation/<dialog>.txt "
     "(plus dialog/transcriptions/ and sentences/wav/<dialog>/<utt_id>.wav); pass the folder that "
-    "holds Session1..Session5 as `root` (notebook parameter `iemocap_root`) or set the environment "
-    "variable IEMOCAP_ROOT"
+    "holds Session1..Session5 as `root` (notebook parameters `corpus = 'iemocap'` and `corpus_root`) or "
+    "set the environment variable IEMOCAP_ROOT"
 )
 
 UTT_ID = re.compile(r"^Ses(?P<session>\d{2})(?P<marker>[FM])_(?P<dialog_name>\S+)_(?P<gender>[FM])\d{3}$")
@@ -282,10 +282,14 @@ def check_table(table: pd.DataFrame, modality: str = "both") -> pd.DataFrame:
     return table
 
 
-def usable_rows(table: pd.DataFrame, modality: str) -> tuple[pd.DataFrame, list[str]]:
+def usable_rows(
+    table: pd.DataFrame, modality: str, features: Mapping[str, np.ndarray] | None = None
+) -> tuple[pd.DataFrame, list[str]]:
     """Rows that have what ``modality`` needs, and notes on the others (left out and reported, never
-    silently). ``modality``: "audio", "text" or "fusion"/"both". Returns (kept rows, notes).
-    Plumbing for cross_validate and baseline_cross_validate."""
+    silently). ``modality``: "audio", "text" or "fusion"/"both"; ``features``: an extracted ``FeatureSet``
+    whose ``failed`` rows (audio that could not be read, e.g. a corrupt clip) are left out too.
+    Returns (kept rows, notes); each note is also a warning. Explained in 03_audio_model.
+    """
     notes = []
     keep = np.ones(len(table), dtype=bool)
     if modality in ("audio", "fusion", "both"):
@@ -293,6 +297,15 @@ def usable_rows(table: pd.DataFrame, modality: str) -> tuple[pd.DataFrame, list[
         if missing.any():
             notes.append(f"{missing.sum()} row(s) without wav_path left out of the {modality} run")
         keep &= ~missing
+        failed = getattr(features, "failed", {})
+        unreadable = table["utt_id"].isin(list(failed)).to_numpy() & keep
+        if unreadable.any():
+            first = failed[table["utt_id"].to_numpy()[unreadable][0]]
+            notes.append(
+                f"{unreadable.sum()} row(s) whose audio could not be read left out of the {modality} run "
+                f"(first: {first})"
+            )
+        keep &= ~unreadable
     if modality in ("text", "fusion", "both"):
         missing = table["transcript"].isna().to_numpy()
         if missing.any():

@@ -110,7 +110,11 @@ def cross_validate(
                 print(f"reusing {saved} (same rows, classes, protocol, settings and seed)")
             return earlier
     template = ModelInputs(modality, config, classes)
-    features = template.extract(table, progress) if template.uses_audio else None
+    features = None
+    if template.uses_audio:  # audio that cannot be read (a corrupt clip) is left out and noted
+        features = template.extract(table, progress, strict=False)
+        table, unreadable = usable_rows(table, modality, features)
+        notes += unreadable
     y = template.targets(table["label"])
     models.set_precision(config.mixed_precision)
 

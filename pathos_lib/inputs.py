@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .audio_features import FeatureConfig
+from .feature_cache import FeatureSet, extract_corpus
 from .text_features import Vocabulary
 
 if TYPE_CHECKING:  # models imports keras; the preprocessor itself does not need it
@@ -303,13 +304,12 @@ class ModelInputs:
             raise RuntimeError("vocabulary_size needs a fitted text or fused preprocessor")
         return len(self.vocabulary)
 
-    def extract(self, table: pd.DataFrame, progress: bool = False) -> Mapping[str, np.ndarray]:
+    def extract(self, table: pd.DataFrame, progress: bool = False, strict: bool = True) -> FeatureSet:
         """utt_id -> unpooled (frames, features) float32 of the rows' wavs (``utt_id``, ``wav_path``;
-        cached, with a progress bar if ``progress``); raises ``ValueError`` naming unreadable files."""
-        from .feature_cache import extract_corpus
-
+        cached, with a progress bar if ``progress``): a ``FeatureSet``. With ``strict`` it raises
+        ``ValueError`` naming unreadable files; without, they are in ``.failed`` (and a warning)."""
         extracted = extract_corpus(table, self.feature_config, progress=progress)
-        if extracted.failed:
+        if extracted.failed and strict:
             listed = "; ".join(list(extracted.failed.values())[:5])
             raise ValueError(
                 f"{len(extracted.failed)} audio file(s) could not be read ({listed}); remove those rows "

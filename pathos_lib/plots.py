@@ -5,6 +5,7 @@ Explained in 01_data_exploration.
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -51,8 +52,17 @@ def save_figure(fig: plt.Figure, name: str) -> Path:
     return path
 
 
-def _colours(labels) -> list[str]:
-    return [CLASS_COLOURS.get(str(label), "#333333") for label in labels]
+def _colour(label) -> str:
+    """A class's colour: fixed for the four classes, else one of matplotlib's tab10 picked from the name
+    (so that a corpus's own emotions, ``labels="all"``, keep their colour across figures)."""
+    if str(label) in CLASS_COLOURS:
+        return CLASS_COLOURS[str(label)]
+    return plt.get_cmap("tab10")(zlib.crc32(str(label).encode()) % 10)
+
+
+def class_colours(labels) -> list:
+    """One colour per label (``_colour``). Plumbing for the figures of plots and predict."""
+    return [_colour(label) for label in labels]
 
 
 def plot_class_counts(table: pd.DataFrame) -> plt.Figure:
@@ -63,7 +73,7 @@ def plot_class_counts(table: pd.DataFrame) -> plt.Figure:
     """
     counts = pd.crosstab(table["session"], table["label"])
     fig, ax = plt.subplots(figsize=(7, 3.5))
-    counts.plot.bar(stacked=True, ax=ax, color=_colours(counts.columns), rot=0)
+    counts.plot.bar(stacked=True, ax=ax, color=class_colours(counts.columns), rot=0)
     ax.set(xlabel="session", ylabel="utterances", title=f"Classes per session - {corpus_name(table)}")
     ax.legend(title="class", bbox_to_anchor=(1.01, 1), loc="upper left")
     return fig
@@ -81,12 +91,12 @@ def plot_label_schemes(raw_table: pd.DataFrame) -> plt.Figure:
     raw = raw_table["emotion"].value_counts()
     ratios = [2] + [1] * len(schemes)
     fig, axes = plt.subplots(1, 1 + len(schemes), figsize=(4 + 4 * len(schemes), 3.5), width_ratios=ratios)
-    axes[0].bar(raw.index, raw.to_numpy(), color=_colours(raw.index))
+    axes[0].bar(raw.index, raw.to_numpy(), color=class_colours(raw.index))
     axes[0].set(title=f"the corpus's own labels ({len(raw_table)})", ylabel="utterances")
     axes[0].tick_params(axis="x", labelrotation=45)
     for ax, (scheme, mapping) in zip(axes[1:], schemes.items(), strict=True):
         kept = raw_table["emotion"].map(mapping).dropna().value_counts().sort_index()
-        ax.bar(kept.index, kept.to_numpy(), color=_colours(kept.index))
+        ax.bar(kept.index, kept.to_numpy(), color=class_colours(kept.index))
         ax.set(title=f"{scheme} ({kept.sum()})")
     fig.suptitle(f"Label schemes - {corpus_name(raw_table)}")
     fig.tight_layout()
@@ -104,7 +114,7 @@ def plot_durations(table: pd.DataFrame) -> plt.Figure:
     bins = np.linspace(0, max(1.0, float(table["duration"].max())), 25)
     for ax, label in zip(np.atleast_1d(axes), labels, strict=True):
         durations = table.loc[table["label"] == label, "duration"]
-        ax.hist(durations, bins=bins, color=CLASS_COLOURS.get(label, "#333333"))
+        ax.hist(durations, bins=bins, color=_colour(label))
         ax.set(title=f"{label} (median {durations.median():.1f} s)", xlabel="seconds")
     np.atleast_1d(axes)[0].set_ylabel("utterances")
     fig.suptitle(f"Durations - {corpus_name(table)}")
@@ -124,7 +134,7 @@ def plot_valence_arousal(table: pd.DataFrame, seed: int = 0) -> plt.Figure:
         rows = table[table["label"] == label]
         jitter = rng.normal(0, 0.07, (2, len(rows)))
         ax.scatter(rows["valence"] + jitter[0], rows["arousal"] + jitter[1], s=8, alpha=0.6,
-                   color=CLASS_COLOURS.get(label, "#333333"), label=label)  # fmt: skip
+                   color=_colour(label), label=label)  # fmt: skip
     ax.set(xlabel="valence (1 negative - 5 positive)", ylabel="arousal (1 calm - 5 excited)",
            title=f"Dimensional labels - {corpus_name(table)}", xlim=(0.8, 5.2), ylim=(0.8, 5.2))  # fmt: skip
     ax.legend(markerscale=2)
@@ -144,7 +154,7 @@ def plot_utterance(row: pd.Series, audio: np.ndarray | None = None) -> plt.Figur
     audio = load_audio(row["wav_path"]) if audio is None else audio
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 4.5), sharex=True, height_ratios=[1, 2])
     time = np.arange(len(audio)) / SAMPLE_RATE
-    top.plot(time, audio, linewidth=0.5, color=CLASS_COLOURS.get(str(row["label"]), "#333333"))
+    top.plot(time, audio, linewidth=0.5, color=_colour(row["label"]))
     top.set(ylabel="amplitude", title=f'{row["utt_id"]} [{row["label"]}]  "{row.get("transcript", "")}"')
     spectrum = np.abs(librosa.stft(audio, n_fft=512, hop_length=160))
     image = librosa.display.specshow(

@@ -232,7 +232,7 @@ def plot_prediction(prediction: Prediction, waveform: np.ndarray | None = None, 
     import matplotlib.pyplot as plt
 
     from .evaluation import draw_audio_attention, draw_word_attention
-    from .plots import CLASS_COLOURS
+    from .plots import class_colours
 
     def attended(branch: str):
         for name in ("fusion", "audio", "text"):
@@ -254,7 +254,7 @@ def plot_prediction(prediction: Prediction, waveform: np.ndarray | None = None, 
         width = 0.8 / len(probabilities)
         for i, (name, row) in enumerate(probabilities.iterrows()):
             x = np.arange(len(row)) + (i - (len(probabilities) - 1) / 2) * width
-            colours = [CLASS_COLOURS.get(c, "#333333") for c in row.index]
+            colours = class_colours(row.index)
             shade = (0.45, 0.7, 1.0)[MODEL_ORDER.index(name)]
             ax.bar(x, row.to_numpy(), width=width * 0.95, color=colours, alpha=shade, edgecolor="k", lw=0.4)
             for xi, value in zip(x, row.to_numpy(), strict=True):

@@ -133,7 +133,8 @@ def holdout_split(table: pd.DataFrame) -> list[Fold]:
     values = table["session"].to_numpy()
     test = np.flatnonzero(values == sessions[-1])
     train = np.flatnonzero(values != sessions[-1])
-    name = f"sessions {sessions[0]}-{sessions[-2]} / {sessions[-1]}"
+    trained_on = f"sessions {sessions[0]}-{sessions[-2]}" if len(sessions) > 2 else f"session {sessions[0]}"
+    name = f"{trained_on} / {sessions[-1]}"
     return [Fold(name, train, test, speaker_independent=not _shared_speakers(table, train, test))]
 
 

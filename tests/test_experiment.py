@@ -154,16 +154,20 @@ def test_missing_inputs_are_reported_not_silently_dropped(table):
         cross_validate(table, "text", classes=["ang", "hap"], config=TINY)
 
 
-def test_unreadable_wav_is_a_clear_error(table, tmp_path):
+def test_unreadable_wav_is_left_out_and_noted(table, tmp_path):
+    """A file the loader passed but that cannot be decoded (a corrupt clip) is a reported skip."""
     broken = tmp_path / "broken.wav"
     broken.write_bytes(b"RIFF....WAVEfmt not audio")
     damaged = table.copy()
     damaged.loc[damaged.index[0], "wav_path"] = str(broken)
-    with (
-        pytest.warns(UserWarning),
-        pytest.raises(ValueError, match=r"1 audio file\(s\) could not be read.*broken.wav"),
-    ):
-        cross_validate(damaged, "audio", protocol="thesis", config=TINY, progress=False, save=False)
+    lost = damaged["utt_id"].iloc[0]
+    with pytest.warns(UserWarning, match=r"1 row\(s\) whose audio could not be read.*broken.wav"):
+        result = cross_validate(damaged, "audio", protocol="thesis", config=TINY, progress=False, save=False)
+    assert any("could not be read" in note and "broken.wav" in note for note in result.notes)
+    assert lost not in set(result.predictions["utt_id"]) and result.per_fold["n_test"].sum() > 0
+    with pytest.warns(UserWarning, match="could not be read"):
+        baseline = baseline_cross_validate(damaged, "audio", protocol="thesis")
+    assert any("broken.wav" in note for note in baseline.notes)
 
 
 def test_baselines_run_on_the_same_folds(table):

@@ -22,7 +22,7 @@ from packaging.version import Version
 
 PROJECT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((PROJECT / "notebooks").glob("*.ipynb"))
-SHARED_PARAMETERS = {"corpus", "iemocap_root", "labels", "quick", "seed", "data_dir"}
+SHARED_PARAMETERS = {"corpus", "corpus_root", "labels", "quick", "seed", "data_dir"}
 PYPROJECT = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]
 INSTALL_CELL_ID = "colab-install"
 
