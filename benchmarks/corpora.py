@@ -25,8 +25,8 @@ import numpy as np
 import soundfile as sf
 
 from pathos_lib.corpus import load_corpus
+from pathos_lib.corpus_facts import CREMAD_EMOTIONS, CREMAD_LEVELS, CREMAD_SENTENCES
 from pathos_lib.feature_cache import extract_corpus
-from pathos_lib.public_corpora import CREMAD_EMOTIONS, CREMAD_LEVELS, CREMAD_SENTENCES
 
 
 def write_cremad_tree(root: Path, files: int, seconds: float) -> None:

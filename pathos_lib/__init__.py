@@ -4,7 +4,9 @@ One module per stage of the data's path:
 
 - ``corpus``           IEMOCAP (or any table with the documented schema) -> one row per utterance;
   ``load_corpus`` picks any corpus by name
+- ``corpus_facts``     what each public corpus documents (counts, naming rules, texts); its layout recognised
 - ``public_corpora``   RAVDESS, CREMA-D, TESS, EmoDB, MELD as unpacked from their archives -> the same table
+- ``meld``             MELD's CSVs (encodings repaired) and mp4 clips -> rows of that table
 - ``synthetic``        a licence-free corpus in the exact IEMOCAP layout (the default): plans and files
 - ``synthetic_voice``  one planned synthetic utterance -> its waveform (how the voice carries arousal)
 - ``splits``           leave-one-session-out, thesis, held-out, official (MELD) and random folds

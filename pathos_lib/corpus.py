@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .public_corpora import PUBLIC_CORPORA, load_public
+from .corpus_facts import PUBLIC_CORPORA
+from .public_corpora import load_public
 
 # Label schemes: raw IEMOCAP code -> class. Codes not in a scheme are dropped (and counted).
 LABEL_SCHEMES: dict[str, dict[str, str]] = {

@@ -14,8 +14,8 @@ import pandas as pd
 
 from .audio import SAMPLE_RATE, load_audio
 from .corpus import LABEL_SCHEMES
+from .corpus_facts import FACTS, STANDARD4
 from .paths import figures_dir
-from .public_corpora import FACTS, STANDARD4
 
 # One colour per class, the same in every figure.
 CLASS_COLOURS = {

@@ -7,33 +7,8 @@ records (intensity, sentence code, gender, language, official split). Nothing is
 breaks the corpus's rule is listed in the report, not parsed; unreadable files are kept, flagged and
 listed; a partial download warns with what is short. ``table.attrs["report"]`` is a ``CorpusReport``.
 
-Facts, from each corpus's own documentation (``FACTS`` holds them for code and the README):
-
-- **RAVDESS** (Livingstone & Russo 2018, PLoS ONE 13(5): e0196391; zenodo.org/record/1188976; CC BY-NC-SA
-  4.0). Audio-only speech: 24 actors (12 female = even numbers, 12 male = odd) x 60 files = 1,440, 48 kHz;
-  song (optional): 1,012 files, no song for actor 18. Name ``MM-VV-EE-II-SS-RR-AA.wav``: modality (03 =
-  audio-only), vocal channel (01 speech, 02 song), emotion (01 neutral, 02 calm, 03 happy, 04 sad, 05
-  angry, 06 fearful, 07 disgust, 08 surprised), intensity (01 normal, 02 strong; neutral has no strong),
-  statement (01 "Kids are talking by the door", 02 "Dogs are sitting by the door"), repetition (01, 02),
-  actor (01-24). Fold groups: 6 groups of 4 consecutive actors (2 female, 2 male each).
-- **CREMA-D** (Cao et al. 2014, IEEE Trans. Affective Computing 5(4); github.com/CheyneyComputerScience/
-  CREMA-D; Open Database License). 7,442 clips from 91 actors (1001-1091; 48 male, 43 female, in
-  ``VideoDemographics.csv``), 16 kHz. Name ``AAAA_SSS_EEE_LL.wav``: actor, one of 12 sentences, emotion
-  (ANG, DIS, FEA, HAP, NEU, SAD), level (LO, MD, HI, XX unspecified). Fold groups: 5 groups of consecutive
-  actor numbers. One clip of the release holds no audio (reported as unreadable).
-- **TESS** (Dupuis & Pichora-Fuller 2010, Toronto emotional speech set; doi:10.5683/SP2/E8H2MF; CC BY-NC-ND
-  4.0). 2,800 files = 2 actresses (OAF aged 64, YAF aged 26) x 7 emotions x 200 words in the carrier
-  phrase "Say the word ...", 24,414 Hz; one folder per speaker and emotion. Fold groups: the 2 speakers.
-- **EmoDB** (Burkhardt et al. 2005, Interspeech; emodb.bilderbar.info; free for research). 535 files, 10
-  speakers (03, 10, 11, 12, 15 male; 08, 09, 13, 14, 16 female), 10 German sentences, 7 emotions, 16 kHz.
-  Name ``SSTTTEV.wav``: speaker, text code, emotion letter (W anger, L boredom, E disgust, A fear,
-  F happiness, T sadness, N neutral), version. Fold groups: 5 pairs of one male and one female speaker.
-- **MELD** (Poria et al. 2019, ACL; github.com/declare-lab/MELD; GPL-3.0). Utterances of the TV series
-  Friends: train 9,989, dev 1,109, test 2,610 in ``{train,dev,test}_sent_emo.csv``; clips in
-  ``train_splits/``, ``dev_splits_complete/``, ``output_repeated_splits_test/`` as ``diaD_uttU.mp4``
-  (decoded with PyAV, see ``audio.decode_to_wav``). The main cast speaks in every split, so no
-  speaker-independent folds exist: its folds are the official split (``session`` = train / dev / test,
-  protocol ``"official"``). Without the clip folders it loads text-only.
+The facts these loaders check (official counts, naming rules, fixed texts) are in ``corpus_facts``; MELD's
+CSVs and clips in ``meld``.
 
 Explained in 01_data_exploration.
 """
@@ -42,314 +17,39 @@ from __future__ import annotations
 
 import os
 import re
-import warnings
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import soundfile as sf
 
-
-@dataclass(frozen=True)
-class CorpusFacts:
-    """What a corpus's documentation says, for the loader's checks and the README table.
-
-    ``official_count``: files (utterances for MELD) in the complete release; ``root_variable``: the
-    environment variable that holds its folder; ``useful_text``: whether transcripts differ between
-    emotions (False for fixed sentences). Explained in 01_data_exploration.
-    """
-
-    name: str
-    title: str
-    root_variable: str
-    layout: str
-    official_count: int
-    speakers: int
-    language: str
-    modalities: str
-    useful_text: bool
-    sample_rate: int | None
-    licence: str
-    citation: str
-    url: str
-
-
-FACTS: dict[str, CorpusFacts] = {
-    "ravdess": CorpusFacts(
-        name="ravdess",
-        title="RAVDESS (audio-only speech)",
-        root_variable="RAVDESS_ROOT",
-        layout="Actor_01 ... Actor_24 folders at any depth under the root (Audio_Speech_Actors_01-24.zip)",
-        official_count=1_440,
-        speakers=24,
-        language="en",
-        modalities="audio (2 fixed statements)",
-        useful_text=False,
-        sample_rate=48_000,
-        licence="CC BY-NC-SA 4.0",
-        citation="Livingstone & Russo, PLoS ONE 2018",
-        url="https://zenodo.org/record/1188976",
-    ),
-    "cremad": CorpusFacts(
-        name="cremad",
-        title="CREMA-D",
-        root_variable="CREMAD_ROOT",
-        layout="AudioWAV/ under the root (the CREMA-D repository's folder)",
-        official_count=7_442,
-        speakers=91,
-        language="en",
-        modalities="audio (12 fixed sentences)",
-        useful_text=False,
-        sample_rate=16_000,
-        licence="ODbL 1.0",
-        citation="Cao et al., IEEE Trans. Affective Computing 2014",
-        url="https://github.com/CheyneyComputerScience/CREMA-D",
-    ),
-    "tess": CorpusFacts(
-        name="tess",
-        title="TESS",
-        root_variable="TESS_ROOT",
-        layout="one folder per speaker and emotion (OAF_angry, YAF_sad, ...) at any depth",
-        official_count=2_800,
-        speakers=2,
-        language="en",
-        modalities='audio ("Say the word ...")',
-        useful_text=False,
-        sample_rate=24_414,
-        licence="CC BY-NC-ND 4.0",
-        citation="Dupuis & Pichora-Fuller, University of Toronto 2010",
-        url="https://doi.org/10.5683/SP2/E8H2MF",
-    ),
-    "emodb": CorpusFacts(
-        name="emodb",
-        title="EmoDB (Berlin)",
-        root_variable="EMODB_ROOT",
-        layout="wav/ under the root (the download's folder)",
-        official_count=535,
-        speakers=10,
-        language="de",
-        modalities="audio (10 fixed German sentences)",
-        useful_text=False,
-        sample_rate=16_000,
-        licence="free for research",
-        citation="Burkhardt et al., Interspeech 2005",
-        url="http://emodb.bilderbar.info/",
-    ),
-    "meld": CorpusFacts(
-        name="meld",
-        title="MELD",
-        root_variable="MELD_ROOT",
-        layout=(
-            "train_sent_emo.csv, dev_sent_emo.csv, test_sent_emo.csv in the root "
-            "(MELD.Raw/), clips optional in train_splits/, dev_splits_complete/, output_repeated_splits_test/"
-        ),
-        official_count=13_708,
-        speakers=304,
-        language="en",
-        modalities="text + audio (mp4 clips; text-only without them)",
-        useful_text=True,
-        sample_rate=None,
-        licence="GPL-3.0",
-        citation="Poria et al., ACL 2019",
-        url="https://github.com/declare-lab/MELD",
-    ),
-}
-PUBLIC_CORPORA = tuple(FACTS)
-
-# The standard 4 classes (the IEMOCAP codes, so that models and class lists are shared across corpora).
-STANDARD4: dict[str, dict[str, str]] = {
-    "ravdess": {"angry": "ang", "happy": "hap", "neutral": "neu", "sad": "sad"},
-    "cremad": {"anger": "ang", "happy": "hap", "neutral": "neu", "sad": "sad"},
-    "tess": {"angry": "ang", "happy": "hap", "neutral": "neu", "sad": "sad"},
-    "emodb": {"anger": "ang", "happiness": "hap", "neutral": "neu", "sadness": "sad"},
-    "meld": {"anger": "ang", "joy": "hap", "neutral": "neu", "sadness": "sad"},
-}
-EMOTIONS: dict[str, tuple[str, ...]] = {
-    "ravdess": ("neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"),
-    "cremad": ("anger", "disgust", "fear", "happy", "neutral", "sad"),
-    "tess": ("angry", "disgust", "fear", "happy", "neutral", "pleasant_surprise", "sad"),
-    "emodb": ("anger", "boredom", "disgust", "fear", "happiness", "sadness", "neutral"),
-    "meld": ("anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise"),
-}
-# fmt: off
-COLUMNS = (
-    "utt_id", "session", "speaker", "gender", "emotion", "label", "intensity", "statement", "transcript",
-    "language", "split", "duration", "sample_rate", "audio_note", "wav_path", "has_transcript",
-    "has_wav",
+from .corpus_facts import (
+    COLUMNS,
+    CREMAD_EMOTIONS,
+    CREMAD_LEVELS,
+    CREMAD_NAME,
+    CREMAD_SENTENCES,
+    EMODB_COUNTS,
+    EMODB_EMOTIONS,
+    EMODB_NAME,
+    EMODB_SENTENCES,
+    EMODB_SPEAKERS,
+    EMOTIONS,
+    FACTS,
+    RAVDESS_NAME,
+    RAVDESS_STATEMENTS,
+    STANDARD4,
+    TESS_FILE_EMOTIONS,
+    TESS_FOLDER,
+    TESS_FOLDER_EMOTIONS,
+    TESS_NAME,
+    TESS_SPEAKERS,
+    CorpusReport,
+    layout_help,
 )
-# fmt: on
-
-RAVDESS_STATEMENTS = {"01": "Kids are talking by the door.", "02": "Dogs are sitting by the door."}
-RAVDESS_NAME = re.compile(r"^(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})\.wav$", re.IGNORECASE)
-CREMAD_SENTENCES = {
-    "IEO": "It's eleven o'clock.",
-    "TIE": "That is exactly what happened.",
-    "IOM": "I'm on my way to the meeting.",
-    "IWW": "I wonder what this is about.",
-    "TAI": "The airplane is almost full.",
-    "MTI": "Maybe tomorrow it will be cold.",
-    "IWL": "I would like a new alarm clock.",
-    "ITH": "I think I have a doctor's appointment.",
-    "DFA": "Don't forget a jacket.",
-    "ITS": "I think I've seen this before.",
-    "TSI": "The surface is slick.",
-    "WSI": "We'll stop in a couple of minutes.",
-}
-CREMAD_EMOTIONS = {
-    "ANG": "anger",
-    "DIS": "disgust",
-    "FEA": "fear",
-    "HAP": "happy",
-    "NEU": "neutral",
-    "SAD": "sad",
-}
-CREMAD_LEVELS = {"LO": "low", "MD": "medium", "HI": "high", "XX": "unspecified"}
-CREMAD_NAME = re.compile(r"^(\d{4})_([A-Z]{3})_([A-Z]{3})_([A-Z]{2})\.wav$")
-TESS_SPEAKERS = {"OAF": 64, "YAF": 26}  # speaker code -> age
-TESS_FOLDER_EMOTIONS = {  # folder spellings of the release (case varies) -> emotion
-    "angry": "angry",
-    "disgust": "disgust",
-    "fear": "fear",
-    "happy": "happy",
-    "neutral": "neutral",
-    "pleasant_surprise": "pleasant_surprise",
-    "pleasant_surprised": "pleasant_surprise",
-    "sad": "sad",
-}
-TESS_FILE_EMOTIONS = {**TESS_FOLDER_EMOTIONS, "ps": "pleasant_surprise"}
-TESS_FOLDER = re.compile(r"^(OAF|YAF)_(\w+)$", re.IGNORECASE)
-TESS_NAME = re.compile(r"^([A-Za-z]+)_([A-Za-z]+)_([A-Za-z_]+)\.wav$")
-EMODB_SPEAKERS = {  # speaker -> (gender, age, fold pair)
-    "03": ("M", 31, 1),
-    "08": ("F", 34, 1),
-    "10": ("M", 32, 2),
-    "09": ("F", 21, 2),
-    "11": ("M", 26, 3),
-    "13": ("F", 32, 3),
-    "12": ("M", 30, 4),
-    "14": ("F", 35, 4),
-    "15": ("M", 25, 5),
-    "16": ("F", 31, 5),
-}
-EMODB_COUNTS = {
-    "03": 49,
-    "08": 58,
-    "09": 43,
-    "10": 38,
-    "11": 55,
-    "12": 35,
-    "13": 61,
-    "14": 69,
-    "15": 56,
-    "16": 71,
-}
-EMODB_SENTENCES = {
-    "a01": "Der Lappen liegt auf dem Eisschrank.",
-    "a02": "Das will sie am Mittwoch abgeben.",
-    "a04": "Heute abend könnte ich es ihm sagen.",
-    "a05": "Das schwarze Stück Papier befindet sich da oben neben dem Holzstück.",
-    "a07": "In sieben Stunden wird es soweit sein.",
-    "b01": "Was sind denn das für Tüten, die da unter dem Tisch stehen?",
-    "b02": "Sie haben es gerade hochgetragen und jetzt gehen sie wieder runter.",
-    "b03": "An den Wochenenden bin ich jetzt immer nach Hause gefahren und habe Agnes besucht.",
-    "b09": "Ich will das eben wegbringen und dann mit Karl was trinken gehen.",
-    "b10": "Die wird auf dem Platz sein, wo wir sie immer hinlegen.",
-}
-EMODB_EMOTIONS = {
-    "W": "anger",
-    "L": "boredom",
-    "E": "disgust",
-    "A": "fear",
-    "F": "happiness",
-    "T": "sadness",
-    "N": "neutral",
-}
-EMODB_NAME = re.compile(r"^(\d{2})([ab]\d{2})([A-Z])([a-z])\.wav$")
-MELD_SPLITS = {  # split -> (CSV, clip folder, official utterance count)
-    "train": ("train_sent_emo.csv", "train_splits", 9989),
-    "dev": ("dev_sent_emo.csv", "dev_splits_complete", 1109),
-    "test": ("test_sent_emo.csv", "output_repeated_splits_test", 2610),
-}
-MELD_COLUMNS = (
-    "Sr No.",
-    "Utterance",
-    "Speaker",
-    "Emotion",
-    "Sentiment",
-    "Dialogue_ID",
-    "Utterance_ID",
-    "Season",
-    "Episode",
-    "StartTime",
-    "EndTime",
-)
-MELD_CLIP = re.compile(r"^dia(\d+)_utt(\d+)\.mp4$")
-MOJIBAKE = re.compile("[\u0080-\u009f]|â€|Ã.|Â.")  # UTF-8 bytes read as cp1252 / latin-1 (or the reverse)
-
-
-@dataclass
-class CorpusReport:
-    """What a public-corpus loader found, left out and flagged: nothing is dropped without a trace here.
-
-    ``found`` / ``expected``: files (MELD: CSV rows) matched against the official count; ``short``: groups
-    with fewer files than the release has ("Actor_05: 0 of 60"); ``not_following_rule``: "path: why" for
-    names that break the corpus's rule (not parsed); ``ignored``: ``._`` files and other non-audio entries;
-    ``unreadable``: "path: why" (rows kept with ``has_wav`` False); ``format_notes``: note -> paths read
-    fine but not as the release ships them (AIFF or float32 under a .wav name, another rate); ``repaired``:
-    "where: what" for quirks fixed by a stated rule (a misspelled TESS prefix, MELD's mojibake);
-    ``missing_clips`` and ``missing_clip_folders`` (MELD); ``duplicates``: files found twice with identical
-    sizes (a second copy of the archive), one kept; ``dropped_by_emotion``: emotion -> rows outside the
-    label scheme.
-    Explained in 01_data_exploration.
-    """
-
-    corpus: str
-    root: str
-    expected: int = 0
-    found: int = 0
-    short: list[str] = field(default_factory=list)
-    not_following_rule: list[str] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)
-    unreadable: list[str] = field(default_factory=list)
-    format_notes: dict[str, list[str]] = field(default_factory=dict)
-    repaired: list[str] = field(default_factory=list)
-    missing_clips: list[str] = field(default_factory=list)
-    missing_clip_folders: list[str] = field(default_factory=list)
-    duplicates: list[str] = field(default_factory=list)
-    dropped_by_emotion: dict[str, int] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        lines = [
-            f"{FACTS[self.corpus].title} at {self.root}",
-            f"found {self.found:,} of the {self.expected:,} in the official release",
-        ]
-        lines += self.notes
-        if self.short:
-            lines.append(f"short of the release ({len(self.short)}): " + ", ".join(self.short[:12]))
-        listed = (
-            ("names not following the corpus's rule (not parsed)", self.not_following_rule),
-            ("ignored (._ files, non-audio)", self.ignored),
-            ("unreadable (kept, has_wav False)", self.unreadable),
-            ("repaired by a stated rule", self.repaired),
-            ("missing clips (kept, has_wav False)", self.missing_clips),
-            ("found twice, identical (a second copy of the archive; one kept)", self.duplicates),
-        )
-        for title, items in listed:
-            if items:
-                lines.append(f"{title}: {len(items)}")
-                lines += [f"  {item}" for item in items[:5]] + (
-                    [f"  ... {len(items) - 5} more"] * (len(items) > 5)
-                )
-        for note, paths in self.format_notes.items():
-            lines.append(f"read, but {note}: {len(paths)} file(s), e.g. {paths[0]}")
-        if self.dropped_by_emotion:
-            dropped = ", ".join(f"{k} {v}" for k, v in sorted(self.dropped_by_emotion.items()))
-            lines.append(f"outside the label scheme: {sum(self.dropped_by_emotion.values())} = {dropped}")
-        return "\n".join(lines)
+from .meld import meld_rows
 
 
 def load_public(
@@ -381,13 +81,13 @@ def load_public(
         report.expected += 1012 if song else 0
         rows = _ravdess_rows(folder, report, song)
     elif name == "meld":
-        rows = _meld_rows(folder, report)
+        rows = meld_rows(folder, report)
     else:
         rows = {"cremad": _cremad_rows, "tess": _tess_rows, "emodb": _emodb_rows}[name](folder, report)
     table = pd.DataFrame.from_records(rows)
     if table.empty:
         raise FileNotFoundError(
-            f"No {FACTS[name].title} files found under {folder}: {_layout_help(name, folder)}"
+            f"No {FACTS[name].title} files found under {folder}: {layout_help(name, folder)}"
         )
     table = _drop_identical_copies(table, report, name, folder)
     if scheme is None:
@@ -406,7 +106,7 @@ def load_public(
     table = table.sort_values("utt_id", ignore_index=True)
     table.attrs["corpus"] = name
     table.attrs["report"] = report
-    _warn_about(report)
+    report.warn()
     return table
 
 
@@ -433,16 +133,6 @@ def _drop_identical_copies(
     keep = copies.drop_duplicates("utt_id").index
     report.found -= int(duplicated.sum()) - len(keep)
     return table.loc[~duplicated | table.index.isin(keep)]
-
-
-def detect_corpus(folder: str | os.PathLike) -> str | None:
-    """Which corpus a folder looks like, from its layout (``"iemocap"``, a public corpus name or None).
-
-    Looks at most three levels down. Returns the name, or None when nothing is recognised.
-    Plumbing for the loaders' wrong-root errors.
-    """
-    found = _signature(Path(folder))
-    return found[0] if found else None
 
 
 def useful_modalities(table: pd.DataFrame) -> dict[str, str | None]:
@@ -474,10 +164,6 @@ def useful_modalities(table: pd.DataFrame) -> dict[str, str | None]:
     why = "; ".join(f"{m}: {reasons[m]}" for m in missing)
     reasons["fusion"] = f"fusion needs audio and useful text ({why})" if missing else None
     return reasons
-
-
-# ----------------------------------------------------------------------------------------------
-# plumbing: roots, layouts, headers
 
 
 def _scheme(name: str, labels: str | Mapping[str, str]) -> dict[str, str] | None:
@@ -513,58 +199,6 @@ def _resolve_root(name: str, root: str | os.PathLike | None) -> Path:
     if not path.is_dir():
         raise FileNotFoundError(f"{facts.title} folder {path} does not exist or is not a folder")
     return path
-
-
-def _layout_help(name: str, folder: Path) -> str:
-    message = f"expected {FACTS[name].layout}"
-    found = _signature(folder, prefer=name)
-    if found and found[0] != name:
-        message += f"; found {found[1]} at {found[2]}: this looks like {found[0]}"
-    elif found:
-        message += f"; found {found[1]} at {found[2]}: pass {_root_of(found[2])} as the root"
-    else:
-        entries = sorted(p.name for p in folder.iterdir())[:8]
-        message += f"; the folder holds {entries or 'nothing'}"
-    return message
-
-
-def _signature(folder: Path, prefer: str | None = None) -> tuple[str, str, Path] | None:
-    """(corpus, what was seen, where) for the first recognisable layout within four levels of ``folder``;
-    at each depth a match of the ``prefer`` corpus wins."""
-    for depth in range(4):
-        found = [
-            hit for path in sorted(folder.glob("/".join(["*"] * (depth + 1)))) if (hit := _what_is(path))
-        ]
-        if found:
-            return next((hit for hit in found if hit[0] == prefer), found[0])
-    return None
-
-
-def _what_is(path: Path) -> tuple[str, str, Path] | None:
-    name = path.name
-    if path.is_dir():
-        if re.fullmatch(r"Actor_\d{2}", name):
-            return "ravdess", "Actor_* folders", path
-        if name == "AudioWAV":
-            return "cremad", "an AudioWAV folder", path
-        if TESS_FOLDER.match(name):
-            return "tess", "OAF_* / YAF_* folders", path
-        if name == "Session1" and (path / "dialog").is_dir():
-            return "iemocap", "Session1/dialog", path
-        if name in ("train_splits", "dev_splits_complete", "output_repeated_splits_test"):
-            return "meld", f"a {name} folder", path
-    elif name.endswith("_sent_emo.csv"):
-        return "meld", name, path
-    elif EMODB_NAME.match(name) and path.parent.name == "wav":
-        return "emodb", "wav/ with EmoDB names", path.parent
-    elif CREMAD_NAME.match(name):
-        return "cremad", "CREMA-D file names", path.parent
-    return None
-
-
-def _root_of(path: Path) -> Path:
-    """The folder to pass as the root for a recognised folder or file (its parent)."""
-    return path.parent
 
 
 def _audio_files(folder: Path, report: CorpusReport) -> list[os.DirEntry]:
@@ -617,17 +251,13 @@ def _short(report: CorpusReport, counts: Mapping[str, int], expected: Mapping[st
     ]
 
 
-# ----------------------------------------------------------------------------------------------
-# the corpora
-
-
 def _ravdess_rows(root: Path, report: CorpusReport, song: bool) -> list[dict]:
     actors = sorted(
         (Path(d) / s for d, subdirs, _ in os.walk(root) for s in subdirs if re.fullmatch(r"Actor_\d{2}", s)),
         key=lambda p: (p.name, str(p)),
     )
     if not actors:
-        raise FileNotFoundError(f"No RAVDESS Actor_NN folders under {root}: {_layout_help('ravdess', root)}")
+        raise FileNotFoundError(f"No RAVDESS Actor_NN folders under {root}: {layout_help('ravdess', root)}")
     rows, counts, songs_left = [], defaultdict(int), 0
     for folder in actors:
         folder_actor = int(folder.name[-2:])
@@ -689,7 +319,7 @@ def _ravdess_problem(fields: tuple[str, ...], folder_actor: int) -> str | None:
 def _cremad_rows(root: Path, report: CorpusReport) -> list[dict]:
     folder = root / "AudioWAV" if (root / "AudioWAV").is_dir() else root if root.name == "AudioWAV" else None
     if folder is None:
-        raise FileNotFoundError(f"No CREMA-D AudioWAV folder in {root}: {_layout_help('cremad', root)}")
+        raise FileNotFoundError(f"No CREMA-D AudioWAV folder in {root}: {layout_help('cremad', root)}")
     gender = _cremad_genders(folder.parent / "VideoDemographics.csv", report)
     rows, counts = [], defaultdict(int)
     for entry in _audio_files(folder, report):
@@ -762,7 +392,7 @@ def _tess_rows(root: Path, report: CorpusReport) -> list[dict]:
         key=lambda p: p.name.lower(),
     )
     if not folders:
-        raise FileNotFoundError(f"No TESS OAF_* / YAF_* folders under {root}: {_layout_help('tess', root)}")
+        raise FileNotFoundError(f"No TESS OAF_* / YAF_* folders under {root}: {layout_help('tess', root)}")
     rows, counts = [], defaultdict(int)
     for folder in folders:
         speaker, folder_emotion = TESS_FOLDER.match(folder.name).groups()
@@ -812,7 +442,7 @@ def _tess_rows(root: Path, report: CorpusReport) -> list[dict]:
 def _emodb_rows(root: Path, report: CorpusReport) -> list[dict]:
     folder = root / "wav" if (root / "wav").is_dir() else root if root.name == "wav" else None
     if folder is None:
-        raise FileNotFoundError(f"No EmoDB wav/ folder in {root}: {_layout_help('emodb', root)}")
+        raise FileNotFoundError(f"No EmoDB wav/ folder in {root}: {layout_help('emodb', root)}")
     rows, counts = [], defaultdict(int)
     for entry in _audio_files(folder, report):
         match = EMODB_NAME.match(entry.name)
@@ -864,195 +494,3 @@ def _emodb_rows(root: Path, report: CorpusReport) -> list[dict]:
     )
     report.found = len(rows)
     return rows
-
-
-def _meld_rows(root: Path, report: CorpusReport) -> list[dict]:
-    csvs = {split: _find_path(root, csv, folder=False) for split, (csv, _, _) in MELD_SPLITS.items()}
-    if not any(csvs.values()):
-        raise FileNotFoundError(f"No MELD CSVs in {root}: {_layout_help('meld', root)}")
-    for split, path in csvs.items():
-        if path is None:  # counted as short: a partial download warns
-            report.short.append(f"{MELD_SPLITS[split][0]}: not found (0 of {MELD_SPLITS[split][2]} rows)")
-    clip_folders = {split: _find_path(root, folder) for split, (_, folder, _) in MELD_SPLITS.items()}
-    if not any(clip_folders.values()):
-        report.notes.append(
-            "no clip folders (train_splits/, dev_splits_complete/, output_repeated_splits_test/): text only"
-        )
-    elif not all(clip_folders.values()):
-        absent = [MELD_SPLITS[split][1] + "/" for split, folder in clip_folders.items() if folder is None]
-        report.notes.append(f"clip folder(s) not found, their rows are text-only: {', '.join(absent)}")
-        report.missing_clip_folders = absent
-    rows, seen = [], {}
-    for split, path in csvs.items():
-        if path is None:
-            continue
-        frame = _read_meld_csv(path, report)
-        if len(frame) != MELD_SPLITS[split][2]:
-            report.short.append(f"{path.name}: {len(frame)} of {MELD_SPLITS[split][2]} rows")
-        clips = _meld_clips(clip_folders[split], report)
-        for index, record in enumerate(frame.to_dict("records")):
-            where = f"{path}: row {index + 1} (Sr No. {record['Sr No.']})"
-            emotion = str(record["Emotion"]).strip().lower()
-            dialog, utterance = record["Dialogue_ID"], record["Utterance_ID"]
-            if emotion not in EMOTIONS["meld"] or not (str(dialog).isdigit() and str(utterance).isdigit()):
-                report.not_following_rule.append(
-                    f"{where}: emotion {emotion!r}, Dialogue_ID {dialog!r}, Utterance_ID {utterance!r}"
-                )
-                continue
-            key = (split, int(dialog), int(utterance))
-            if key in seen:
-                raise ValueError(f"{where} repeats dia{key[1]}_utt{key[2]} of {seen[key]}")
-            seen[key] = where
-            text = _meld_text(str(record["Utterance"]), where, report)
-            clip = clips.pop(key[1:], None)
-            if clip_folders[split] and clip is None:
-                report.missing_clips.append(f"{split} dia{dialog}_utt{utterance}.mp4")
-            audio = {"wav_path": None, "sample_rate": np.nan, "audio_note": None}
-            if clip is not None and os.path.getsize(clip) == 0:
-                report.unreadable.append(f"{clip}: empty file (0 bytes)")
-                audio["audio_note"] = "empty clip (0 bytes)"
-            elif clip is not None:
-                audio["wav_path"] = clip
-            rows.append(
-                {
-                    "utt_id": f"{split}_dia{key[1]}_utt{key[2]}",
-                    "session": split,
-                    "speaker": str(record["Speaker"]).strip(),
-                    "gender": None,
-                    "emotion": emotion,
-                    "intensity": None,
-                    "statement": None,
-                    "transcript": text,
-                    "language": "en",
-                    "split": split,
-                    "duration": _meld_seconds(record["EndTime"]) - _meld_seconds(record["StartTime"]),
-                    **audio,
-                    "dialog": f"{split}_dia{key[1]}",
-                    "sentiment": record["Sentiment"],
-                    "season": record["Season"],
-                    "episode": record["Episode"],
-                    "start": record["StartTime"],
-                    "end": record["EndTime"],
-                }
-            )
-        if clips:
-            report.notes.append(f"{len(clips)} clip(s) in {clip_folders[split]} without a CSV row (not used)")
-    report.found = len(rows)
-    return rows
-
-
-def _meld_text(text: str, where: str, report: CorpusReport) -> str:
-    repaired, changed = _repair_mojibake(text)
-    if changed:
-        report.repaired.append(f"{where}: mojibake repaired -> {repaired[:60]!r}")
-    elif MOJIBAKE.search(text):
-        report.notes.append(
-            f"{where}: looks like mojibake no single re-decoding repairs; kept as is: {text!r}"
-        )
-    return repaired
-
-
-def _meld_seconds(stamp: str) -> float:
-    """MELD's "00:16:16,059" -> 976.059 s (NaN when it is not of that form)."""
-    match = re.fullmatch(r"\s*(\d+):(\d{2}):(\d{2})[,.](\d{1,3})\s*", str(stamp))
-    if match is None:
-        return float("nan")
-    hours, minutes, seconds, fraction = match.groups()
-    return int(hours) * 3600 + int(minutes) * 60 + int(seconds) + int(fraction.ljust(3, "0")) / 1000
-
-
-def _find_path(root: Path, name: str, folder: bool = True) -> Path | None:
-    """The shallowest folder (or file) called ``name`` at most two levels under ``root``."""
-    for depth in range(3):
-        found = sorted(p for p in root.glob("/".join(["*"] * depth + [name])) if p.is_dir() == folder)
-        if found:
-            return found[0]
-    return None
-
-
-def _meld_clips(folder: Path | None, report: CorpusReport) -> dict[tuple[int, int], str]:
-    clips: dict[tuple[int, int], str] = {}
-    if folder is None:
-        return clips
-    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-        match = MELD_CLIP.match(entry.name)
-        if entry.name.startswith("._") or entry.is_dir():
-            report.ignored.append(entry.path)
-        elif entry.name.startswith("final_videos_test"):  # extra clips of the test folder, in no CSV
-            report.ignored.append(f"{entry.path} (final_videos_test*: not an utterance of the CSV)")
-        elif match is None:
-            report.not_following_rule.append(f"{entry.path}: not diaD_uttU.mp4")
-        else:
-            clips[int(match[1]), int(match[2])] = entry.path
-    return clips
-
-
-def _read_meld_csv(path: Path, report: CorpusReport) -> pd.DataFrame:
-    """One MELD CSV; each line is UTF-8 or, failing that, cp1252 (listed with its line number)."""
-    import io
-
-    lines = path.read_bytes().removeprefix(b"\xef\xbb\xbf").split(b"\n")
-    decoded = []
-    for number, line in enumerate(lines, start=1):
-        try:
-            decoded.append(line.decode("utf-8"))
-        except UnicodeDecodeError as error:
-            decoded.append(line.decode("cp1252", errors="replace"))
-            report.repaired.append(f"{path}:{number}: not UTF-8 (byte {error.start}), read as cp1252")
-    try:
-        frame = pd.read_csv(io.StringIO("\n".join(decoded)), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise ValueError(
-            f"{path}: not a readable CSV ({error}); a MELD CSV has {list(MELD_COLUMNS)}"
-        ) from error
-    absent = [c for c in MELD_COLUMNS if c not in frame.columns]
-    if absent:
-        raise ValueError(
-            f"{path}: columns {absent} missing; a MELD CSV has {list(MELD_COLUMNS)}, "
-            f"this one has {list(frame.columns)}"
-        )
-    return frame
-
-
-def _repair_mojibake(text: str) -> tuple[str, bool]:
-    """Undo UTF-8 read as cp1252/latin-1 ("donâ€™t" -> "don’t", "don\\x92t" -> "don’t"): a re-decoding is
-    kept only when it leaves no mojibake behind. Returns (text, changed)."""
-    if not MOJIBAKE.search(text):
-        return text, False
-    candidate = text
-    for _ in range(2):  # at most two layers
-        for wrong, right in (("cp1252", "utf-8"), ("latin-1", "utf-8"), ("latin-1", "cp1252")):
-            try:
-                decoded = candidate.encode(wrong).decode(right)
-            except UnicodeError:
-                continue
-            if decoded != candidate:
-                candidate = decoded
-                break
-        if not MOJIBAKE.search(candidate):
-            return candidate, True
-    return text, False
-
-
-def _warn_about(report: CorpusReport) -> None:
-    problems = []
-    if report.found < report.expected:
-        problems.append(
-            f"{report.found:,} of the release's {report.expected:,} found (partial download?)"
-            + (f"; short: {', '.join(report.short[:6])}" if report.short else "")
-        )
-    if report.missing_clip_folders:
-        problems.append(f"clip folder(s) {report.missing_clip_folders} not found: those splits are text-only")
-    for title, items in (
-        ("names not following the rule", report.not_following_rule),
-        ("unreadable files", report.unreadable),
-        ("missing clips", report.missing_clips),
-        ("files found twice (identical copies; one kept)", report.duplicates),
-    ):
-        if items:
-            problems.append(f"{len(items)} {title} (first: {items[0]})")
-    if problems:
-        warnings.warn(
-            f"{FACTS[report.corpus].title}: " + "; ".join(problems) + " (see table.attrs['report'])",
-            stacklevel=3,
-        )

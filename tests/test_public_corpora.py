@@ -43,7 +43,8 @@ from public_fixtures import (
 
 from pathos_lib.audio import SAMPLE_RATE, decode_to_wav, load_audio
 from pathos_lib.corpus import load_corpus
-from pathos_lib.public_corpora import COLUMNS, FACTS, detect_corpus, useful_modalities
+from pathos_lib.corpus_facts import COLUMNS, FACTS, detect_corpus
+from pathos_lib.public_corpora import useful_modalities
 from pathos_lib.splits import default_protocol, make_folds, official_split
 
 CORPORA = ("ravdess", "cremad", "tess", "emodb", "meld")
