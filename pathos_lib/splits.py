@@ -63,16 +63,24 @@ def session_folds(table: pd.DataFrame) -> list[Fold]:
 def thesis_split(table: pd.DataFrame) -> list[Fold]:
     """The thesis split: train on sessions 1-4, test on session 5 (one fold).
 
-    ``table``: a corpus table (session, speaker); rows of other sessions are in neither part. Returns
-    ``[Fold("sessions 1-4 / 5", ...)]``; raises ``ValueError`` when either part is empty.
-    Explained in 01_data_exploration.
+    ``table``: a corpus table (session, speaker); rows of other sessions (RAVDESS's group 6) are in neither
+    part, with a warning. Returns ``[Fold("sessions 1-4 / 5", ...)]``; raises ``ValueError`` when either
+    part is empty. Explained in 01_data_exploration.
     """
     sessions = table["session"].to_numpy()
     test = np.flatnonzero(sessions == 5)
     train = np.flatnonzero(np.isin(sessions, [1, 2, 3, 4]))
     if len(test) == 0 or len(train) == 0:
-        present = sorted(pd.unique(table["session"]).tolist())
+        present = sorted(pd.unique(table["session"]).tolist(), key=str)
         raise ValueError(f"The thesis split needs sessions 1-4 and 5; the table has sessions {present}")
+    unused = len(table) - len(train) - len(test)
+    if unused:
+        others = sorted(set(table["session"]) - {1, 2, 3, 4, 5}, key=str)
+        warnings.warn(
+            f"The thesis split leaves out {unused} row(s) of session(s) {others}; protocol 'holdout' holds "
+            "out the last session group instead",
+            stacklevel=2,
+        )
     return [
         Fold("sessions 1-4 / 5", train, test, speaker_independent=not _shared_speakers(table, train, test))
     ]

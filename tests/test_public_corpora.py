@@ -943,6 +943,13 @@ def test_session_folds_on_the_other_corpora(name, groups, request):
     np.testing.assert_array_equal(tested, np.arange(len(table)))
 
 
+def test_the_thesis_split_on_ravdess_says_which_group_it_leaves_out(ravdess_root):
+    table = load("ravdess", ravdess_root)
+    with pytest.warns(UserWarning, match=r"leaves out 112 row\(s\) of session\(s\) \[6\]"):
+        (fold,) = make_folds(table, "thesis")
+    assert len(fold.train) + len(fold.test) == len(table) - 112  # actors 21-24: 4 x 28 standard4 files
+
+
 def test_ravdess_folds_are_groups_of_four_actors(ravdess_root):
     table = load("ravdess", ravdess_root)
     folds = make_folds(table)
