@@ -288,7 +288,7 @@ def _ravdess_rows(root: Path, report: CorpusReport, song: bool) -> list[dict]:
                     "split": None,
                     "channel": "song" if channel == "02" else "speech",
                     "repetition": int(repetition),
-                    **_probe(entry.path, 48_000, report),
+                    **_probe(entry.path, FACTS["ravdess"].sample_rate, report),
                 }
             )
     expected = {f"Actor_{a:02d} speech": 60 for a in range(1, 25)}
@@ -359,7 +359,7 @@ def _cremad_rows(root: Path, report: CorpusReport) -> list[dict]:
                 "transcript": CREMAD_SENTENCES[sentence],
                 "language": "en",
                 "split": None,
-                **_probe(entry.path, 16_000, report),
+                **_probe(entry.path, FACTS["cremad"].sample_rate, report),
             }
         )
     report.found = len(rows)
@@ -431,7 +431,7 @@ def _tess_rows(root: Path, report: CorpusReport) -> list[dict]:
                     "transcript": f"Say the word {word.lower()}.",
                     "language": "en",
                     "split": None,
-                    **_probe(entry.path, 24_414, report),
+                    **_probe(entry.path, FACTS["tess"].sample_rate, report),
                 }
             )
     _short(report, counts, {f"{s}_{e}": 200 for s in TESS_SPEAKERS for e in EMOTIONS["tess"]})
@@ -484,7 +484,7 @@ def _emodb_rows(root: Path, report: CorpusReport) -> list[dict]:
                 "transcript": EMODB_SENTENCES[text],
                 "language": "de",
                 "split": None,
-                **_probe(entry.path, 16_000, report),
+                **_probe(entry.path, FACTS["emodb"].sample_rate, report),
             }
         )
     _short(
