@@ -30,7 +30,8 @@ import numpy as np
 from .audio import SAMPLE_RATE
 
 FEATURES_VERSION = 1  # bump when the numbers a configuration produces change
-FEATURE_KINDS = ("thesis34", "logmel", "mfcc")
+FEATURE_KINDS = ("thesis34", "logmel", "mfcc")  # hand-crafted
+PRETRAINED_KINDS = ("whisper",)  # from a pretrained encoder (pathos_lib.pretrained; 08_pretrained)
 THESIS34_NAMES = (
     ["zcr", "energy", "energy_entropy", "spectral_centroid", "spectral_spread", "spectral_entropy",
      "spectral_flux", "spectral_rolloff"]
@@ -57,13 +58,19 @@ class FeatureConfig:
     pitch: bool = False
 
     def __post_init__(self) -> None:
-        if self.audio_feature not in FEATURE_KINDS:
-            raise ValueError(f"audio_feature must be one of {FEATURE_KINDS}, got {self.audio_feature!r}")
-        thesis = self.audio_feature == "thesis34"
+        kinds = FEATURE_KINDS + PRETRAINED_KINDS
+        if self.audio_feature not in kinds:
+            raise ValueError(f"audio_feature must be one of {kinds}, got {self.audio_feature!r}")
+        if self.audio_feature == "whisper":  # window: Whisper's input per utterance; hop: its 20 ms frames
+            if self.pitch:
+                raise ValueError("pitch=True applies to the hand-crafted kinds, not whisper")
+            defaults = (10.0, 0.020)
+        else:
+            defaults = (0.2, 0.1) if self.audio_feature == "thesis34" else (0.025, 0.010)
         if self.window_s is None:
-            object.__setattr__(self, "window_s", 0.2 if thesis else 0.025)
+            object.__setattr__(self, "window_s", defaults[0])
         if self.hop_s is None:
-            object.__setattr__(self, "hop_s", 0.1 if thesis else 0.010)
+            object.__setattr__(self, "hop_s", defaults[1])
 
     @property
     def window(self) -> int:
@@ -87,6 +94,8 @@ class FeatureConfig:
             names = list(THESIS34_NAMES)
         elif self.audio_feature == "logmel":
             names = [f"logmel_{i + 1}" for i in range(self.n_mels)]
+        elif self.audio_feature == "whisper":
+            names = [f"whisper_{i + 1}" for i in range(384)]
         else:
             base = [f"mfcc_{i + 1}" for i in range(self.n_mfcc)]
             names = base + [f"d_{n}" for n in base] + [f"dd_{n}" for n in base] + ["log_energy"]
@@ -94,7 +103,7 @@ class FeatureConfig:
 
     @property
     def n_features(self) -> int:
-        """Columns of the feature matrix (``len(names)``): 34, 64 or 121, plus one with pitch."""
+        """Columns of the feature matrix (``len(names)``): 34, 64, 121 or 384 (whisper); +1 with pitch."""
         return len(self.names)
 
     @property
@@ -117,6 +126,10 @@ def compute_features(audio: np.ndarray, audio_feature: FeatureConfig | str = "lo
     audio = np.asarray(audio, dtype=np.float32)
     if audio.ndim != 1 or audio.size == 0:
         raise ValueError(f"Expected a non-empty mono waveform, got shape {audio.shape}")
+    if config.audio_feature == "whisper":
+        from .pretrained import whisper_frames
+
+        return whisper_frames([audio], window_s=config.window_s)[0]
     if audio.size < config.n_fft:  # short-clip policy: pad to one analysis window
         audio = np.pad(audio, (0, config.n_fft - audio.size))
     if config.audio_feature == "thesis34":

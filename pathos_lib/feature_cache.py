@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .audio import load_audio
-from .audio_features import FeatureConfig, compute_features
+from .audio_features import PRETRAINED_KINDS, FeatureConfig, compute_features
 from .paths import data_dir
 
 
@@ -133,6 +133,8 @@ def extract_corpus(
 
     if todo:
         n_jobs = n_jobs or os.cpu_count() or 1
+        if config.audio_feature in PRETRAINED_KINDS:
+            n_jobs = 1  # one model in this process; it uses every core itself
         jobs = (delayed(_extract_one)(path, config, entry) for _, path, entry in todo)
         runner = Parallel(n_jobs=n_jobs, return_as="generator", batch_size="auto") if n_jobs > 1 else None
         outputs = runner(jobs) if runner else (job[0](*job[1], **job[2]) for job in jobs)
