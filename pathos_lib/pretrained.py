@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import importlib
 import io
 import os
@@ -202,11 +203,30 @@ def sentence_model() -> object:
     return sentence_transformers.SentenceTransformer(str(path), device="cpu", local_files_only=True)
 
 
-def sentence_vectors(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+def sentence_vectors(texts: Sequence[str], batch_size: int = 64, use_cache: bool = True) -> np.ndarray:
     """One all-MiniLM-L6-v2 vector per text: float32 (len(texts), 384), L2-normalised as the model is
-    used for similarity. Explained in 08_pretrained."""
-    model = sentence_model()
-    vectors = model.encode(
-        list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
-    )
-    return np.asarray(vectors, dtype=np.float32)
+    used for similarity. Cached per distinct text under ``<data_dir>/features/sentence-minilm/`` (a
+    re-run encodes only new texts). Explained in 08_pretrained."""
+    folder = data_dir() / "features" / "sentence-minilm"
+    keys = [hashlib.sha1(text.encode("utf-8")).hexdigest() for text in texts]
+    vectors: dict[str, np.ndarray] = {}
+    if use_cache:
+        for key in set(keys):
+            path = folder / key[:2] / f"{key}.npy"
+            if path.is_file():
+                vectors[key] = np.load(path)
+    todo = sorted({key: text for key, text in zip(keys, texts, strict=True) if key not in vectors}.items())
+    if todo:
+        encoded = sentence_model().encode(
+            [text for _, text in todo],
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        for (key, _), vector in zip(todo, np.asarray(encoded, dtype=np.float32), strict=True):
+            vectors[key] = vector
+            if use_cache:
+                path = folder / key[:2] / f"{key}.npy"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                np.save(path, vector)
+    return np.stack([vectors[key] for key in keys]) if keys else np.zeros((0, SENTENCE_DIM), np.float32)
