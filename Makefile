@@ -36,7 +36,7 @@ help: ## list the targets
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade --quiet pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[notebooks,dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[notebooks,dev,pretrained]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name pathos --display-name "Python 3 (pathos)"
 	@touch $(STAMP)
 

@@ -74,7 +74,7 @@ def test_environment_yml_installs_with_the_constraints_and_the_extras():
     assert "python=3.11" in environment["dependencies"]
     pip_block = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
     assert "-c constraints.txt" in pip_block
-    assert "-e .[notebooks,dev]" in pip_block
+    assert "-e .[notebooks,dev,pretrained]" in pip_block
     assert not [line for line in pip_block if "==" in line], "the pins live in constraints.txt only"
     text = (PROJECT / "environment.yml").read_text()
     entries = [line for line in text.split("dependencies:")[1].splitlines() if re.match(r"\s+- \S", line)]
@@ -84,7 +84,7 @@ def test_environment_yml_installs_with_the_constraints_and_the_extras():
 def test_make_setup_installs_with_the_constraints():
     makefile = (PROJECT / "Makefile").read_text()
     assert re.search(r"^\$\(STAMP\): pyproject.toml constraints.txt$", makefile, re.MULTILINE)
-    assert '-c constraints.txt -e ".[notebooks,dev]"' in makefile
+    assert '-c constraints.txt -e ".[notebooks,dev,pretrained]"' in makefile
     assert re.search(r"^test-fast: .*\n.*\n.*pytest -m \"not notebook\"", makefile, re.MULTILINE)
 
 
@@ -116,7 +116,7 @@ def _pypi_reachable() -> bool:
     ids=["py3.12", "py3.13", "py3.12-colab-torch-numpy-kept"],
 )
 def test_dependencies_resolve_for_newer_pythons(python, kept, tmp_path):
-    """pip resolves pathos_lib[notebooks] for another Python from wheels alone, installing nothing.
+    """pip resolves pathos_lib[notebooks,pretrained] for another Python from wheels alone, installing nothing.
 
     With --dry-run pip reads wheel metadata only (PEP 658), not the wheels: about 15-40 s, no torch
     download. The last case is a Colab-like runtime whose torch and numpy must stay. pip evaluates
@@ -131,14 +131,14 @@ def test_dependencies_resolve_for_newer_pythons(python, kept, tmp_path):
     report = tmp_path / "report.json"
     options = f"--dry-run --ignore-installed --only-binary=:all: --python-version {python} --quiet".split()
     command = [sys.executable, "-m", "pip", "install", *options, "--report", str(report), "-c", str(keep)]
-    command.append(".[notebooks]")
+    command.append(".[notebooks,pretrained]")
     done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=540)
     assert done.returncode == 0, done.stderr[-4000:]
     chosen = {
         canonicalize_name(item["metadata"]["name"]): item["metadata"]["version"]
         for item in json.loads(report.read_text())["install"]
     }
-    for requirement in _requirements("notebooks"):
+    for requirement in _requirements("notebooks", "pretrained"):
         name = canonicalize_name(requirement.name)
         assert requirement.specifier.contains(chosen[name]), f"{name} {chosen[name]} for Python {python}"
     for pin in kept:
