@@ -35,6 +35,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from keras import layers, ops  # noqa: E402
 
+TEXT_FEATURES = ("learned", "glove")  # where the text network's word embeddings start
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -64,6 +66,16 @@ class ModelConfig:
     min_count: int = 1
     mixed_precision: bool = False  # float16 compute on GPU only
     pooling_std: bool = False  # attention pooling also returns the weighted standard deviation
+    text_feature: str = "learned"  # "learned" (embeddings from scratch) or "glove" (GloVe 6B 50-d start)
+    freeze_embeddings: bool = False  # keep pretrained word vectors as they are (the thesis's GloVe)
+
+    def __post_init__(self) -> None:
+        if self.text_feature not in TEXT_FEATURES:
+            raise ValueError(f"text_feature must be one of {TEXT_FEATURES}, got {self.text_feature!r}")
+        if self.text_feature == "glove" and self.embedding_dim != 50:
+            raise ValueError(
+                f"GloVe 6B vectors have 50 dimensions: embedding_dim must be 50, not {self.embedding_dim}"
+            )
 
     def with_(self, **changes) -> ModelConfig:
         """A copy with some fields changed (``changes``: field -> value); returns a new ``ModelConfig``."""
@@ -96,7 +108,6 @@ PRESETS: dict[str, ModelConfig] = {
         dropout=0.5,
         lstm_units=128,
         fusion_units=512,
-        embedding_dim=100,
         optimizer="rmsprop",
         learning_rate=1e-4,
         batch_size=20,
@@ -108,7 +119,18 @@ PRESETS: dict[str, ModelConfig] = {
         normalisation="none",
         max_frames=400,
         tokenizer="thesis",
+        text_feature="glove",  # the thesis's pretrained GloVe (Wikipedia) vectors, as they are
+        embedding_dim=50,
+        freeze_embeddings=True,
     ),  # fmt: skip
+    # Pretrained encoders in the same networks: Whisper tiny.en encoder frames (20 ms, pooled to 80 ms) for
+    # audio, GloVe 6B vectors fine-tuned for text (08_pretrained).
+    "pretrained": ModelConfig(
+        audio_feature="whisper",
+        pool_frames=4,
+        text_feature="glove",
+        embedding_dim=50,
+    ),
 }
 
 
@@ -335,6 +357,7 @@ def _text_input(vocabulary_size: int, config: ModelConfig, embeddings: np.ndarra
         vocabulary_size, config.embedding_dim if embeddings is None else embeddings.shape[1],
         mask_zero=True, name="text_embedding",
         embeddings_initializer="uniform" if embeddings is None else keras.initializers.Constant(embeddings),
+        trainable=not (config.freeze_embeddings and config.text_feature != "learned"),
     )  # fmt: skip
     return inputs, embedding(inputs)
 

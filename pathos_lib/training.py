@@ -26,7 +26,8 @@ def build_network(inputs: ModelInputs, n_classes: int | None = None, seed: int |
     """The network of ``inputs.modality`` sized for a fitted preprocessor (feature width, vocabulary).
 
     ``n_classes`` defaults to ``len(inputs.classes)``; ``seed`` seeds Python, numpy and Keras first, so the
-    initial weights (and dropout in the training that follows) repeat. Explained in 03_audio_model.
+    initial weights (and dropout in the training that follows) repeat. With ``text_feature="glove"`` the
+    word embeddings start from GloVe (``pretrained.glove_embeddings``). Explained in 03_audio_model.
     """
     if seed is not None:
         keras.utils.set_random_seed(seed)
@@ -34,8 +35,14 @@ def build_network(inputs: ModelInputs, n_classes: int | None = None, seed: int |
     if inputs.modality == "audio":
         return models.build_audio_model(inputs.n_features, n_classes, inputs.config)
     if inputs.modality == "text":
-        return models.build_text_model(inputs.vocabulary_size, n_classes, inputs.config)
-    return models.build_fusion_model(inputs.n_features, inputs.vocabulary_size, n_classes, inputs.config)
+        model = models.build_text_model(inputs.vocabulary_size, n_classes, inputs.config)
+    else:
+        model = models.build_fusion_model(inputs.n_features, inputs.vocabulary_size, n_classes, inputs.config)
+    if inputs.config.text_feature == "glove":  # start from GloVe (set after building: not saved twice)
+        from .pretrained import glove_embeddings
+
+        model.get_layer("text_embedding").set_weights([glove_embeddings(inputs.vocabulary)[0]])
+    return model
 
 
 def balanced_class_weights(targets: np.ndarray, n_classes: int) -> np.ndarray:
