@@ -9,7 +9,10 @@ baseline on the same folds:
 - EmoDB audio, speaker-independent: 5 male-female speaker pairs as `session`, leave one pair out;
 - MELD text, the official split (protocol "official": train, dev for early stopping, test).
 
-Usage: python benchmarks/real_data.py ../shared/data [--preset default] [--only emodb|meld]
+Each preset's network (default, thesis, pretrained) is printed beside the simple baselines: MFCC statistics
+and pooled Whisper states (audio), TF-IDF and MiniLM sentence vectors (text), each + logistic regression.
+
+Usage: python benchmarks/real_data.py ../shared/data [--presets default thesis pretrained] [--only emodb|meld]
 Cite Burkhardt et al. 2005 (EmoDB) and Poria et al. 2019 (MELD) when reporting these numbers.
 """
 
@@ -33,10 +36,13 @@ def report(name: str, network, baseline, seconds: float) -> None:
     print("  per fold UA (baseline):", baseline.per_fold["ua"].round(3).tolist())
 
 
+BASELINES = {"audio": ("mfcc", "whisper"), "text": ("tfidf", "sentence")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path, help="the shared data folder holding emodb/ and meld/")
-    parser.add_argument("--preset", default="default")
+    parser.add_argument("--presets", nargs="+", default=["default", "thesis", "pretrained"])
     parser.add_argument("--only", choices=["emodb", "meld"])
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -51,12 +57,21 @@ def main() -> None:
         print(table.attrs["report"])
         print(f"{len(table)} utterances in the 4 classes, {table['speaker'].nunique()} speakers, "
               f"{table['label'].value_counts().to_dict()}")  # fmt: skip
-        tick = time.perf_counter()
-        settings = dict(config=args.preset, seed=args.seed, save_models=False, progress=False)
-        network = cross_validate(table, modality, **settings)
-        baseline = baseline_cross_validate(table, modality, seed=args.seed)
         folds = "5 speaker pairs" if name == "emodb" else "official train / dev / test"
-        report(f"{name} {modality}, {folds}", network, baseline, time.perf_counter() - tick)
+        baselines = {}
+        for kind in BASELINES[modality]:
+            tick = time.perf_counter()
+            baselines[kind] = baseline_cross_validate(table, modality, seed=args.seed, features=kind)
+            result = baselines[kind]
+            print(f"{name} {modality}, {folds}: baseline {result.config['baseline']}: UA {result.ua:.3f} "
+                  f"WA {result.wa:.3f} ({time.perf_counter() - tick:.0f} s)")  # fmt: skip
+        for preset in args.presets:
+            tick = time.perf_counter()
+            network = cross_validate(
+                table, modality, config=preset, seed=args.seed, save_models=False, progress=False
+            )
+            report(f"{name} {modality}, {folds}, preset {preset}", network, baselines[BASELINES[modality][0]],
+                   time.perf_counter() - tick)  # fmt: skip
 
 
 if __name__ == "__main__":
