@@ -19,6 +19,10 @@ Cite Burkhardt et al. 2005 (EmoDB) and Poria et al. 2019 (MELD) when reporting t
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
+import os
+import platform
 import time
 import warnings
 from pathlib import Path
@@ -45,7 +49,9 @@ def main() -> None:
     parser.add_argument("--presets", nargs="+", default=["default", "thesis", "pretrained"])
     parser.add_argument("--only", choices=["emodb", "meld"])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--record", type=Path, help="also write the scores as JSON (08_pretrained reads it)")
     args = parser.parse_args()
+    rows = []
     for name, modality in (("emodb", "audio"), ("meld", "text")):
         if args.only not in (None, name):
             continue
@@ -63,6 +69,7 @@ def main() -> None:
             tick = time.perf_counter()
             baselines[kind] = baseline_cross_validate(table, modality, seed=args.seed, features=kind)
             result = baselines[kind]
+            rows.append(_row(name, modality, folds, f"baseline {result.config['baseline']}", result))
             print(f"{name} {modality}, {folds}: baseline {result.config['baseline']}: UA {result.ua:.3f} "
                   f"WA {result.wa:.3f} ({time.perf_counter() - tick:.0f} s)")  # fmt: skip
         for preset in args.presets:
@@ -72,6 +79,20 @@ def main() -> None:
             )
             report(f"{name} {modality}, {folds}, preset {preset}", network, baselines[BASELINES[modality][0]],
                    time.perf_counter() - tick)  # fmt: skip
+            rows.append(_row(name, modality, folds, f"network, preset {preset}", network))
+    if args.record:
+        machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}"
+        record = {"measured_on": datetime.date.today().isoformat(), "machine": machine, "seed": args.seed,
+                  "command": "python benchmarks/real_data.py <data> --presets " + " ".join(args.presets),
+                  "rows": rows}  # fmt: skip
+        args.record.parent.mkdir(parents=True, exist_ok=True)
+        args.record.write_text(json.dumps(record, indent=1) + "\n")
+        print(f"recorded in {args.record}")
+
+
+def _row(corpus: str, modality: str, folds: str, system: str, result) -> dict:
+    return {"corpus": corpus, "modality": modality, "protocol": folds, "system": system,
+            "ua": round(float(result.ua), 4), "wa": round(float(result.wa), 4)}  # fmt: skip
 
 
 if __name__ == "__main__":
