@@ -8,7 +8,8 @@ Run by `make bench`. Measured in one run, on this machine:
   per second) and the ratio to the naive one; then the cached re-run of `extract_corpus(table, "whisper")`.
 - With `--real-data ../shared/data`: speaker-independent UA of the audio baselines on EmoDB (MFCC
   statistics vs pooled Whisper states, 5 speaker pairs) and of the text baselines on MELD (TF-IDF vs
-  MiniLM sentence vectors, official split), and how much packing's neighbours change the Whisper scores.
+  MiniLM sentence vectors, official split), and how packing's neighbours change the Whisper baseline's
+  score (utterances packed in file order share windows with the same speaker's other recordings).
 
 Usage: python benchmarks/pretrained.py [--files 120] [--real-data ../shared/data]
 """
@@ -20,6 +21,8 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+
+import numpy as np
 
 from pathos_lib.audio import SAMPLE_RATE, load_audio
 from pathos_lib.baselines import baseline_cross_validate
@@ -73,6 +76,38 @@ def real_data(folder: Path) -> None:
                   f"UA {result.ua:.3f} WA {result.wa:.3f} ({time.perf_counter() - tick:.0f} s)")  # fmt: skip
 
 
+def packing_effect(folder: Path) -> None:
+    """EmoDB: pooled Whisper states + logistic regression, with states from packed windows (file order,
+    random order) and from one window per utterance, on the same 5 speaker-pair folds."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from pathos_lib.evaluation import unweighted_accuracy
+    from pathos_lib.splits import make_folds
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = load_corpus("emodb", folder / "emodb")
+    waves = [load_audio(path) for path in table["wav_path"]]
+    labels, classes = table["label"].to_numpy(), sorted(set(table["label"]))
+    order = np.random.default_rng(0).permutation(len(waves))
+    shuffled = whisper_frames([waves[i] for i in order], pack=True)
+    ways = {"packed in file order (same speaker together)": whisper_frames(waves, pack=True),
+            "packed in random order": [shuffled[int(k)] for k in np.argsort(order)],
+            "one 30 s window each": whisper_frames(waves, window_s=30.0),
+            "one 10 s window each (PATHOS)": whisper_frames(waves)}  # fmt: skip
+    for name, frames in ways.items():
+        x = np.stack([np.concatenate([f.mean(0), f.std(0)]) for f in frames])
+        scores = []
+        for fold in make_folds(table):
+            classifier = LogisticRegression(max_iter=3000, class_weight="balanced", C=0.1)
+            model = make_pipeline(StandardScaler(), classifier)
+            model.fit(x[fold.train], labels[fold.train])
+            scores.append(unweighted_accuracy(labels[fold.test], model.predict(x[fold.test]), classes))
+        print(f"emodb audio, 5 speaker pairs, Whisper states {name}: UA {np.mean(scores):.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=120, help="synthetic utterances timed")
@@ -81,6 +116,7 @@ def main() -> None:
     whisper_speed(args.files)
     if args.real_data:
         real_data(args.real_data)
+        packing_effect(args.real_data)
 
 
 if __name__ == "__main__":

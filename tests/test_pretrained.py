@@ -122,3 +122,35 @@ def test_baselines_refuse_features_of_the_other_modality(mini_iemocap):
     table = load_iemocap(mini_iemocap)
     with pytest.raises(ValueError, match=r"audio baselines take features \('mfcc', 'whisper'\)"):
         baseline_cross_validate(table, "audio", features="sentence")
+
+
+def test_presets_read_pretrained_inputs():
+    from pathos_lib.models import PRESETS, ModelConfig
+
+    thesis, pretrained_preset = PRESETS["thesis"], PRESETS["pretrained"]
+    assert (thesis.text_feature, thesis.embedding_dim, thesis.freeze_embeddings) == ("glove", 50, True)
+    assert (pretrained_preset.audio_feature, pretrained_preset.text_feature) == ("whisper", "glove")
+    assert not pretrained_preset.freeze_embeddings
+    with pytest.raises(ValueError, match="embedding_dim must be 50"):
+        ModelConfig(text_feature="glove")
+    with pytest.raises(ValueError, match="text_feature must be one of"):
+        ModelConfig(text_feature="bert")
+
+
+@pytest.mark.parametrize("frozen", [True, False])
+def test_a_glove_text_network_starts_from_glove(frozen):
+    import pandas as pd
+
+    from pathos_lib.inputs import ModelInputs
+    from pathos_lib.models import ModelConfig
+    from pathos_lib.training import build_network
+
+    config = ModelConfig(text_feature="glove", embedding_dim=50, freeze_embeddings=frozen)
+    table = pd.DataFrame({"utt_id": ["a", "b"], "speaker": ["s1", "s2"], "label": ["ang", "hap"],
+                          "transcript": ["I am so angry", "what a happy day"]})  # fmt: skip
+    inputs = ModelInputs("text", config, ["ang", "hap"]).fit(table)
+    model = build_network(inputs, seed=0)
+    layer = model.get_layer("text_embedding")
+    expected, _ = pretrained.glove_embeddings(inputs.vocabulary)
+    assert np.allclose(np.asarray(layer.get_weights()[0]), expected)
+    assert layer.trainable is not frozen
