@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections import Counter
@@ -178,6 +179,23 @@ def test_07_try_it(tmp_path_factory):
     for name in networks:  # the held-out split is the thesis split here: same fold, same seed as notebook 06
         assert metrics["test_ua"][name] == pytest.approx(results[f"thesis/{name}"]["ua"])
         assert (Path(os.environ["PATHOS_BUILD"]) / metrics["model_dir"] / name / "model.keras").is_file()
+
+
+def test_08_pretrained(tmp_path_factory):
+    metrics = metrics_of("08_pretrained", tmp_path_factory)
+    speed = metrics["whisper_speed"]
+    naive, ours = speed["30 s window each (Whisper's own)"], speed["10 s window each (PATHOS default)"]
+    assert ours > 2 * naive  # a 10 s window for a few-second utterance: measured in the same run
+    similarity = metrics["window_similarity"]
+    assert similarity["10 s window each (PATHOS default)"] > 0.9  # a shorter window moves states a little
+    assert similarity["packed, several per 30 s window"] < similarity["10 s window each (PATHOS default)"]
+    assert set(metrics["baselines"]) == {"audio: mfcc", "audio: whisper", "text: tfidf", "text: sentence"}
+    presets = ("default", "pretrained")
+    assert set(metrics["networks"]) == {f"{m}: {p}" for m in ("audio", "text") for p in presets}
+    assert all(ua > CHANCE + 0.1 for ua in [*metrics["baselines"].values(), *metrics["networks"].values()])
+    assert "furious" in metrics["glove_neighbours"]["angry"]
+    record = PROJECT / "benchmarks" / "measured" / "real_data.json"
+    assert metrics["real_data_rows"] == (len(json.loads(record.read_text())["rows"]) if record.is_file() else 0)
 
 
 # ---------------------------------------------------------------------------------------------------------
