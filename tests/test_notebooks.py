@@ -195,7 +195,8 @@ def test_08_pretrained(tmp_path_factory):
     assert all(ua > CHANCE + 0.1 for ua in [*metrics["baselines"].values(), *metrics["networks"].values()])
     assert "furious" in metrics["glove_neighbours"]["angry"]
     record = PROJECT / "benchmarks" / "measured" / "real_data.json"
-    assert metrics["real_data_rows"] == (len(json.loads(record.read_text())["rows"]) if record.is_file() else 0)
+    rows = len(json.loads(record.read_text())["rows"]) if record.is_file() else 0
+    assert metrics["real_data_rows"] == rows  # the notebook prints the benchmark's record as it is
 
 
 # ---------------------------------------------------------------------------------------------------------
