@@ -100,7 +100,8 @@ def whisper_frames(
     windows; a shorter one is much faster and changes the states a little (08_pretrained measures both).
     ``pack=True`` instead lays several utterances into each 30 s window (``pack_windows``) and slices their
     frames back out: fast too, but every state then depends on the window's other utterances, whose order
-    decides what it hears (08_pretrained shows how that inflates scores). Explained in 08_pretrained.
+    decides what it hears (benchmarks/pretrained.py measures how that can inflate scores).
+    Explained in 08_pretrained.
     """
     model = whisper_model()
     waveforms = [np.asarray(w, dtype=np.float32) for w in waveforms]
