@@ -44,7 +44,10 @@ SENTENCE_DIM = 384
 def require(module: str, package: str) -> object:
     """Import ``module`` or raise an ``ImportError`` naming the PyPI ``package`` and the install command.
 
-    Plumbing for the encoders below."""
+    Hugging Face's libraries are told to stay offline (``HF_HUB_OFFLINE``): every model here is a local
+    folder. Plumbing for the encoders below."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
         return importlib.import_module(module)
     except ImportError as error:

