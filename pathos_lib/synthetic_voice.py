@@ -1,18 +1,19 @@
-"""The synthetic corpus's voice: one planned utterance -> a speech-like waveform at 16 kHz.
+"""The synthetic corpus's voice: one planned utterance -> spoken English at 16 kHz, through espeak-ng.
 
 The second stage of ``pathos_lib.synthetic``: the corpus module plans each utterance (who speaks, the
-emotion, the words) and this one renders its audio. A source-filter voice: a glottal source following an
-f0 contour through vowel resonances, syllable rhythm, pauses, consonant noise, microphone gain and room
-noise; ten actors (``VOICES``), a female and a male one per session, each with its own pitch and timbre.
+emotion, the sentence) and this one speaks it with the espeak-ng speech synthesiser, which the
+``espeakng-loader`` wheel ships with its voice data (GPL-3.0, used as an installed library, never copied
+here). Ten actors (``VOICES``), a female and a male one per session, each with an espeak-ng voice of its own
+(sex, pitch, pitch range, speaking rate, loudness).
 
 The voice carries mainly *arousal*, in two ways:
 
-- levels: pitch level and range, loudness, speaking rate, voice tension; angry and happy voices sound alike
-  (louder, higher, faster), sad ones slow and low; but these are modest and the microphone gain varies from
-  turn to turn;
-- movement: vocal effort (loudness, pitch, brightness) builds up through an aroused utterance and fades
-  through a sad one. Means and spreads over the whole utterance ignore order, so they cannot tell a
-  build-up from a fade; a sequence model can.
+- levels: pitch level and range, loudness, speaking rate and brightness (vocal tension); angry and happy
+  voices sound alike (louder, higher, livelier, faster), sad ones slow, low and flat; but these are modest
+  and the microphone gain varies from turn to turn;
+- movement: vocal effort (loudness and brightness) builds up through an aroused utterance and fades through
+  a sad one. Means and spreads over the whole utterance ignore order, so they cannot tell a build-up from a
+  fade; a sequence model can.
 
 This module imports nothing from ``pathos_lib.synthetic`` (the dependency runs one way).
 Explained in 01_data_exploration (the corpus) and 02_feature_extraction (how arousal shows in the voice).
@@ -20,55 +21,64 @@ Explained in 01_data_exploration (the corpus) and 02_feature_extraction (how aro
 
 from __future__ import annotations
 
+import ctypes.util
+import functools
+import json
+import re
+import struct
+import subprocess
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from scipy import signal
 
 from .audio import SAMPLE_RATE
 
-# (F1, F2, F3) in Hz for five vowels of an adult male voice; scaled per speaker.
-VOWEL_FORMANTS = np.array(
-    [[730, 1090, 2440], [530, 1840, 2480], [270, 2290, 3010], [570, 840, 2410], [300, 870, 2240]],
-    dtype=float,
+INSTALL = (
+    "pip install espeakng-loader (a dependency of pathos_lib; its wheels cover Linux x86-64, macOS arm64 and "
+    "Windows); elsewhere install the system's espeak-ng library (Debian: apt-get install libespeak-ng1)"
 )
-FORMANT_BANDWIDTHS = np.array([90.0, 110.0, 170.0])
-
 # How arousal (-1..1) is voiced: levels, per unit of arousal ...
-PITCH_PER_AROUSAL = 0.12  # relative f0 level
-LOUDNESS_DB_PER_AROUSAL = 3.0
-BRIGHTNESS_PER_AROUSAL = 0.75  # first-difference pre-emphasis added (spectral tilt)
-RATE_PER_AROUSAL = 0.7  # syllables per second
+PITCH_PER_AROUSAL = 14  # espeak-ng pitch (0-100)
+RANGE_PER_AROUSAL = 30  # espeak-ng pitch range (0-100)
+RATE_PER_AROUSAL = 0.16  # relative speaking rate
+LOUDNESS_DB_PER_AROUSAL = 4.0
+BRIGHTNESS_PER_AROUSAL = 0.6  # first-difference pre-emphasis added (spectral tilt)
 GAIN_SD_DB = 3.0  # microphone gain, varying from turn to turn (not emotion)
 # ... and movement: the change from the start to the end of the speech, per unit of arousal (a ramp
 # centred on the middle, so that it leaves the utterance's average log level unchanged).
 EFFORT_RAMP_DB = 16.0
-EFFORT_RAMP_PITCH = 0.3  # change of log f0
 EFFORT_RAMP_BRIGHTNESS = 1.0
+LEADING_SILENCE_S = (0.10, 0.25)
+TRAILING_SILENCE_S = (0.10, 0.30)
 
 
 @dataclass(frozen=True)
 class Voice:
-    """One synthetic actor: base pitch (Hz), vocal-tract scale, breathiness, loudness offset (dB).
+    """One synthetic actor: an espeak-ng voice and its settings.
 
-    ``f0``: base pitch; ``formant_scale``: multiplies the vowel formants; ``breathiness``: noise in the
-    glottal source; ``loudness_db``: added gain. Plumbing for render_utterance_audio (through ``VOICES``,
-    one per session and speaker letter).
+    ``name``: espeak-ng voice and variant (``en-us+f3``); ``pitch`` / ``pitch_range``: espeak-ng's 0-100
+    scales; ``words_per_minute``: speaking rate at neutral arousal; ``loudness_db``: added gain.
+    Plumbing for render_utterance_audio (through ``VOICES``, one per session and speaker letter).
     """
 
-    f0: float
-    formant_scale: float
-    breathiness: float
+    name: str
+    pitch: int
+    pitch_range: int
+    words_per_minute: int
     loudness_db: float
 
 
 # Session n has a female and a male actor, as in IEMOCAP; each voice differs from the others.
 VOICES = {
-    (1, "F"): Voice(205, 1.17, 0.05, 0.0), (1, "M"): Voice(112, 1.00, 0.04, 1.0),
-    (2, "F"): Voice(228, 1.20, 0.08, -1.5), (2, "M"): Voice(101, 0.97, 0.06, 0.5),
-    (3, "F"): Voice(192, 1.14, 0.03, 1.0), (3, "M"): Voice(126, 1.03, 0.05, -1.0),
-    (4, "F"): Voice(216, 1.22, 0.06, 0.5), (4, "M"): Voice(95, 0.95, 0.07, 2.0),
-    (5, "F"): Voice(198, 1.16, 0.09, -0.5), (5, "M"): Voice(118, 1.01, 0.03, 0.0),
+    (1, "F"): Voice("en-us+f3", 58, 50, 165, 0.0), (1, "M"): Voice("en-us+m3", 45, 50, 160, 1.0),
+    (2, "F"): Voice("en-us+f1", 64, 55, 172, -1.5), (2, "M"): Voice("en-us+m1", 38, 45, 168, 0.5),
+    (3, "F"): Voice("en-us+f4", 52, 60, 158, 1.0), (3, "M"): Voice("en-us+m2", 50, 55, 175, -1.0),
+    (4, "F"): Voice("en-us+f2", 60, 45, 178, 0.5), (4, "M"): Voice("en-us+m4", 35, 50, 155, 2.0),
+    (5, "F"): Voice("en-us+f5", 56, 58, 162, -0.5), (5, "M"): Voice("en-us+m6", 42, 52, 170, 0.0),
 }  # fmt: skip
 
 
@@ -77,9 +87,10 @@ class Utterance:
     """Everything written about one synthetic utterance: planned by ``synthetic``, voiced here.
 
     ``speaker_letter``: F or M (with ``session``, picks the ``Voice``); ``emotion``: the raw IEMOCAP code;
-    ``arousal``: as voiced (-1..1 plus noise); ``words``: the transcript's words; ``vad``: consensus
-    (valence, activation, dominance), 1-5; ``annotations``: the annotator lines of EmoEvaluation;
-    ``start`` / ``end``: seconds in the dialog; ``audio_seed``: seeds the rendering.
+    ``arousal``: as voiced (-1..1 plus noise); ``text``: the transcript (bracketed tags such as [LAUGHTER]
+    are written, not spoken); ``vad``: consensus (valence, activation, dominance), 1-5; ``annotations``:
+    the annotator lines of EmoEvaluation; ``start`` / ``end``: seconds in the dialog (set from the audio's
+    length); ``audio_seed``: seeds the rendering.
     Plumbing for synthetic.make_corpus (which plans and writes it) and render_utterance_audio.
     """
 
@@ -89,7 +100,7 @@ class Utterance:
     speaker_letter: str
     emotion: str
     arousal: float  # arousal as voiced (emotion's arousal + noise), drives the audio
-    words: list[str]
+    text: str
     vad: tuple[float, float, float]
     annotations: list[str]
     start: float = 0.0
@@ -100,140 +111,182 @@ class Utterance:
 def render_utterance_audio(utterance: Utterance) -> np.ndarray:
     """The waveform of one planned utterance, float32 in [-1, 1] at 16 kHz (``SAMPLE_RATE``).
 
-    Returns shape (round((end - start) * 16000),): its length is ``utterance.end - utterance.start`` (see
-    ``utterance_duration``); the same utterance (``audio_seed`` included) always gives the same samples.
+    espeak-ng speaks the transcript (tags removed) in the speaker's voice at the utterance's arousal; then
+    the effort ramp, brightness, microphone gain, short leading and trailing silences and room noise are
+    applied. Its length follows from the words and the rate; the same utterance (``audio_seed`` included)
+    always gives the same samples. Raises ``ImportError`` (with the install command) without espeak-ng.
     Explained in 02_feature_extraction.
     """
-    rng = np.random.default_rng(utterance.audio_seed)
-    voice = VOICES[(utterance.session, utterance.speaker_letter)]
-    return _synthesise(utterance.words, utterance.arousal, voice, rng, utterance.end - utterance.start)
+    return render_utterances_audio([utterance])[0]
 
 
-def utterance_duration(words: list[str], arousal: float) -> float:
-    """How long (s, 1.5 to 6) an utterance of these words lasts at this arousal; the renderer fits to it.
-
-    ``words``: the utterance's words (bracketed tags such as [LAUGHTER] add no syllables); ``arousal``:
-    -1..1. Returns seconds as a float. Aroused voices speak faster (``RATE_PER_AROUSAL``); a phrase pause
-    comes every four words. Plumbing for the synthetic corpus's plan (synthetic.make_corpus).
-    """
-    n = sum(_syllables(w) for w in words)
-    pauses = 0.18 * max(0, len(words) // 4)
-    return float(np.clip(0.35 + n / _rate(arousal) + pauses, 1.5, 6.0))
-
-
-# ----------------------------------------------------------------------------------------------
-# Speech timing
-
-
-def _syllables(word: str) -> int:
-    letters = sum(ch.isalpha() for ch in word)
-    return 0 if word.startswith("[") else int(np.clip(round(letters / 3.2), 1, 3))
+def render_utterances_audio(utterances: Sequence[Utterance]) -> list[np.ndarray]:
+    """``render_utterance_audio`` for many utterances at once (one espeak-ng worker for all of them).
+    Plumbing for synthetic.make_corpus."""
+    requests, settings = [], []
+    for utterance in utterances:
+        voice = VOICES[(utterance.session, utterance.speaker_letter)]
+        arousal = float(np.clip(utterance.arousal, -1.2, 1.2))
+        requests.append((
+            spoken_text(utterance.text),
+            voice.name,
+            int(np.clip(voice.pitch + PITCH_PER_AROUSAL * arousal, 0, 99)),
+            int(np.clip(voice.pitch_range + RANGE_PER_AROUSAL * arousal, 5, 100)),
+            int(np.clip(voice.words_per_minute * (1.0 + RATE_PER_AROUSAL * arousal), 110, 230)),
+        ))  # fmt: skip
+        settings.append((arousal, voice, np.random.default_rng(utterance.audio_seed)))
+    spoken = speak_many(requests)
+    return [_colour(speech, *setting) for speech, setting in zip(spoken, settings, strict=True)]
 
 
-def _rate(arousal: float) -> float:
-    return float(np.clip(4.3 + RATE_PER_AROUSAL * arousal, 2.6, 6.5))  # syllables per second
+def spoken_text(transcript: str) -> str:
+    """The words of a transcript that are said: IEMOCAP's bracketed tags ([LAUGHTER]) removed.
+    Plumbing for render_utterance_audio."""
+    return re.sub(r"\s+", " ", re.sub(r"\[[^\]]*\]", " ", transcript)).strip()
 
 
-# ----------------------------------------------------------------------------------------------
-# A source-filter voice, vectorised over samples; one lfilter call per syllable
-
-
-def _synthesise(
-    words: list[str], arousal: float, voice: Voice, rng: np.random.Generator, total: float
+def speak(
+    text: str, voice: str, pitch: int = 50, pitch_range: int = 50, words_per_minute: int = 170
 ) -> np.ndarray:
-    sr = SAMPLE_RATE
-    rate = _rate(arousal)
-    n_syllables = max(1, sum(_syllables(w) for w in words))
-    # Timeline: leading silence, syllables (with a phrase pause every few words), trailing silence.
-    speech = total - 0.35
-    raw = rng.uniform(0.7, 1.3, n_syllables) / rate
-    n_pauses = max(0, len(words) // 4)
-    raw_pauses = rng.uniform(0.12, 0.24, n_pauses)
-    scale = speech / (raw.sum() + raw_pauses.sum())
-    durations, pause_durations = raw * scale, raw_pauses * scale
-    n_total = int(round(total * sr))
+    """``text`` spoken by espeak-ng in ``voice`` (``en-us+f3``), float32 at 16 kHz; the same arguments
+    always give the same samples. ``pitch`` / ``pitch_range``: 0-100; ``words_per_minute``: 80-450.
+    Explained in 02_feature_extraction."""
+    return speak_many([(text, voice, pitch, pitch_range, words_per_minute)])[0]
 
-    # Segment list: (start sample, length, vowel index) for each syllable.
-    segments = []
-    t = int(rng.uniform(0.12, 0.22) * sr)
-    syllables_per_pause = max(1, n_syllables // (n_pauses + 1))
-    pause_index = 0
-    for i, dur in enumerate(durations):
-        length = int(dur * sr)
-        segments.append((t, length, int(rng.integers(len(VOWEL_FORMANTS)))))
-        t += length
-        if (i + 1) % syllables_per_pause == 0 and pause_index < n_pauses:
-            t += int(pause_durations[pause_index] * sr)
-            pause_index += 1
 
-    # Effort ramp over the speech, from -arousal/2 at its start to +arousal/2 at its end.
-    speech_start, speech_stop = segments[0][0], segments[-1][0] + segments[-1][1]
-    progress = (np.arange(n_total) - speech_start) / max(1, speech_stop - speech_start)
-    ramp = arousal * (np.clip(progress, 0.0, 1.0) - 0.5)
+def speak_many(requests: Sequence[tuple[str, str, int, int, int]]) -> list[np.ndarray]:
+    """Each (text, voice, pitch, pitch_range, words_per_minute) spoken by espeak-ng, float32 at 16 kHz.
 
-    # f0 contour: speaker base x arousal level x effort ramp x smooth random movement x declination,
-    # plus jitter.
-    time = np.arange(n_total) / sr
-    level = voice.f0 * (1.0 + PITCH_PER_AROUSAL * arousal)
-    depth = float(np.clip(0.14 + 0.13 * arousal, 0.03, 0.4))
-    knots = np.arange(0.0, total + 0.5, 0.22)
-    movement = np.interp(time, knots, rng.normal(0.0, 1.0, len(knots)))
-    f0 = level * np.exp(depth * movement + EFFORT_RAMP_PITCH * ramp) * (1.0 - 0.12 * time / total)
-    f0 *= 1.0 + 0.006 * rng.standard_normal(n_total)
-    phase = np.cumsum(f0) / sr
-
-    # Glottal pulses (Rosenberg shape), differentiated; tenser voices (high arousal) close faster.
-    open_quotient = float(np.clip(0.6 - 0.12 * arousal, 0.35, 0.75))
-    cycle = phase % 1.0
-    rise = 0.65 * open_quotient
-    pulse = np.where(
-        cycle < rise,
-        0.5 * (1.0 - np.cos(np.pi * cycle / rise)),
-        np.where(cycle < open_quotient, np.cos(0.5 * np.pi * (cycle - rise) / (open_quotient - rise)), 0.0),
+    espeak-ng keeps state from one sentence to the next (its voicing noise and phase), so the same call
+    twice in one process gives slightly different samples. Here a small worker process starts espeak-ng
+    once and forks a fresh copy of itself for every request: each result depends on its own arguments only
+    (on Windows, which cannot fork, on the requests before it too). Raises ``ImportError`` without espeak-ng
+    and ``ValueError`` for a voice it does not have. Plumbing for render_utterance_audio and speak.
+    """
+    library, data_parent = _espeak_library()
+    payload = json.dumps({"library": library, "data": data_parent, "requests": [list(r) for r in requests]})
+    done = subprocess.run(
+        [sys.executable, "-c", _WORKER], input=payload.encode(), capture_output=True, check=False
     )
-    source = np.diff(pulse, prepend=0.0) * (f0 / 100.0) ** 0.5
-    breath = voice.breathiness * (1.0 + 0.5 * max(0.0, -arousal)) * rng.standard_normal(n_total) * 0.1
-    source = source + breath
+    if done.returncode != 0:
+        message = done.stderr.decode(errors="replace").strip().splitlines()
+        raise RuntimeError(f"espeak-ng failed: {message[-1] if message else done.returncode}")
+    out, cursor, rate = [], 0, 0
+    for _ in requests:
+        status, rate, size = struct.unpack_from("<iiq", done.stdout, cursor)
+        cursor += 16
+        samples = np.frombuffer(done.stdout, np.int16, size // 2, cursor)
+        cursor += size
+        if status == _NO_VOICE:
+            raise ValueError(f"espeak-ng has no voice {requests[len(out)][1]!r}")
+        if status != 0:
+            raise RuntimeError(f"espeak-ng could not speak {requests[len(out)][0]!r} (error {status})")
+        audio = samples.astype(np.float32) / 32768.0
+        out.append(signal.resample_poly(audio, SAMPLE_RATE // 50, rate // 50).astype(np.float32))
+    return out
 
-    # Syllable envelopes and vowel resonances (one lfilter call per syllable, state carried across).
-    out = np.zeros(n_total)
-    zi = np.zeros(6)
-    envelope = np.zeros(n_total)
-    for start, length, vowel in segments:
-        stop = min(start + length, n_total)
-        if stop - start <= 4:
-            continue
-        b, a = _vowel_filter(VOWEL_FORMANTS[vowel] * voice.formant_scale)
-        out[start:stop], zi = signal.lfilter(b, a, source[start:stop], zi=zi)
-        envelope[start:stop] = np.sin(np.pi * np.linspace(0.0, 1.0, stop - start)) ** 0.6 * rng.uniform(
-            0.75, 1.0
-        )
-    voiced = np.diff(out * envelope, prepend=0.0)  # lip radiation: +6 dB/octave
-    # Tense voices carry more high frequencies; brightness and then loudness follow the effort ramp.
-    brightness = np.clip(0.8 + BRIGHTNESS_PER_AROUSAL * arousal + EFFORT_RAMP_BRIGHTNESS * ramp, 0.0, 3.0)
-    voiced = voiced + brightness * np.diff(voiced, prepend=0.0)
-    level = np.sqrt(np.mean(voiced[envelope > 0] ** 2)) if np.any(envelope > 0) else 1.0
-    audio = voiced / max(level, 1e-12) * 10 ** (EFFORT_RAMP_DB * ramp / 20.0)
-    # Consonants: short high-passed noise bursts (fricatives) before most syllable nuclei.
-    for start, length, _ in segments:
-        if rng.random() < 0.6 and length > 40:
-            burst = min(length // 3, int(rng.uniform(0.02, 0.06) * sr))
-            noise = np.diff(rng.standard_normal(burst + 1)) * np.hanning(burst)
-            audio[start : start + burst] += noise * rng.uniform(0.08, 0.25) * (1.0 + 0.3 * arousal)
+
+@functools.lru_cache(maxsize=1)
+def _espeak_library() -> tuple[str, str | None]:
+    """The espeak-ng library file and the folder above its data: the wheel's, else the system's."""
+    try:
+        import espeakng_loader
+    except ImportError:
+        found = ctypes.util.find_library("espeak-ng")
+        if found is None:
+            raise ImportError(
+                f"the synthetic corpus speaks through espeak-ng, which is missing: {INSTALL}"
+            ) from None
+        return found, None
+    return espeakng_loader.get_library_path(), str(Path(espeakng_loader.get_data_path()).parent)
+
+
+_NO_VOICE = -1000
+# The worker: only the standard library, so it starts in a few tens of milliseconds. It writes, per
+# request, (status, sample rate, byte count) and the 16-bit samples.
+_WORKER = r"""
+import ctypes, json, os, struct, sys
+job = json.load(sys.stdin)
+lib = ctypes.CDLL(job["library"])
+lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
+                             ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+rate = lib.espeak_Initialize(2, 0, job["data"].encode() if job["data"] else None, 0)
+if rate <= 0:
+    sys.exit(f"espeak-ng did not start (data folder {job['data']})")
+chunks = []
+CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
+def collect(wav, n, events):
+    if n > 0:
+        chunks.append(ctypes.string_at(wav, 2 * n))
+    return 0
+callback = CALLBACK(collect)
+seed = getattr(lib, "espeak_ng_SetRandSeed", lambda value: None)
+try:
+    libc = ctypes.CDLL(None) if os.name == "posix" else ctypes.cdll.msvcrt
+except OSError:
+    libc = None
+lib.espeak_SetSynthCallback(callback)
+def synthesise(text, voice, pitch, pitch_range, wpm):
+    if lib.espeak_SetVoiceByName(voice.encode()) != 0:
+        return -1000
+    for parameter, value in ((1, wpm), (2, 100), (3, pitch), (4, pitch_range)):
+        lib.espeak_SetParameter(parameter, int(value), 0)
+    seed(1)  # espeak-ng's breath noise draws from its own generator and from libc's rand()
+    if libc is not None:
+        libc.srand(1)
+    data = text.encode()
+    status = lib.espeak_Synth(data, len(data) + 1, 0, 1, 0, 1, None, None)
+    lib.espeak_Synchronize()
+    return status
+out = sys.stdout.buffer
+for request in job["requests"]:
+    if hasattr(os, "fork"):
+        read, write = os.pipe()
+        child = os.fork()
+        if child == 0:
+            os.close(read)
+            status = synthesise(*request)
+            blob = b"".join(chunks)
+            os.write(write, struct.pack("<iiq", status, rate, len(blob)))
+            view = memoryview(blob)
+            while view:
+                view = view[os.write(write, view):]
+            os._exit(0)
+        os.close(write)
+        with os.fdopen(read, "rb") as pipe:
+            answer = pipe.read()
+        os.waitpid(child, 0)
+    else:
+        chunks.clear()
+        status = synthesise(*request)
+        blob = b"".join(chunks)
+        answer = struct.pack("<iiq", status, rate, len(blob)) + blob
+    out.write(answer)
+out.flush()
+"""
+
+
+# ----------------------------------------------------------------------------------------------
+# Effort, brightness, gain, silences and room noise
+
+
+def _colour(speech: np.ndarray, arousal: float, voice: Voice, rng: np.random.Generator) -> np.ndarray:
+    sr = SAMPLE_RATE
+    n = len(speech)
+    # Effort ramp over the speech, from -arousal/2 at its start to +arousal/2 at its end.
+    ramp = arousal * (np.linspace(0.0, 1.0, max(n, 1))[:n] - 0.5)
+    brightness = np.clip(0.6 + BRIGHTNESS_PER_AROUSAL * arousal + EFFORT_RAMP_BRIGHTNESS * ramp, 0.0, 3.0)
+    speech = speech + brightness * np.diff(speech, prepend=0.0)
+    voiced = np.abs(speech) > 1e-4
+    level = np.sqrt(np.mean(speech[voiced] ** 2)) if voiced.any() else 1.0
+    speech = speech / max(level, 1e-12) * 10 ** (EFFORT_RAMP_DB * ramp / 20.0)
     gain_db = LOUDNESS_DB_PER_AROUSAL * arousal + voice.loudness_db + GAIN_SD_DB * rng.standard_normal()
-    audio *= 10 ** ((-27.0 + gain_db) / 20.0)
-    audio += rng.standard_normal(n_total) * 10 ** (-72 / 20)  # room noise
+    speech = speech * 10 ** ((-24.0 + gain_db) / 20.0)
+    lead = int(rng.uniform(*LEADING_SILENCE_S) * sr)
+    trail = int(rng.uniform(*TRAILING_SILENCE_S) * sr)
+    audio = np.concatenate([np.zeros(lead), speech, np.zeros(trail)])
+    audio += rng.standard_normal(len(audio)) * 10 ** (-66 / 20)  # room noise
     peak = np.max(np.abs(audio))
     if peak > 0.98:
         audio *= 0.98 / peak
     return audio.astype(np.float32)
-
-
-def _vowel_filter(formants: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A cascade of three two-pole resonators as one (b, a) pair with unit gain at 0 Hz."""
-    a = np.array([1.0])
-    for freq, bandwidth in zip(formants, FORMANT_BANDWIDTHS, strict=True):
-        r = np.exp(-np.pi * bandwidth / SAMPLE_RATE)
-        theta = 2.0 * np.pi * min(freq, 0.45 * SAMPLE_RATE) / SAMPLE_RATE
-        a = np.convolve(a, [1.0, -2.0 * r * np.cos(theta), r * r])
-    return np.array([a.sum()]), a

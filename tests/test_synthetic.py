@@ -18,7 +18,7 @@ from pathos_lib.audio import SAMPLE_RATE, load_audio
 from pathos_lib.audio_features import compute_features, energy_trend
 from pathos_lib.corpus import UTT_ID, load_iemocap
 from pathos_lib.synthetic import NEGATIVE_WORDS, POSITIVE_WORDS, make_corpus, synthetic_corpus
-from pathos_lib.synthetic_voice import Utterance, render_utterance_audio, utterance_duration
+from pathos_lib.synthetic_voice import Utterance, render_utterance_audio, speak, spoken_text
 
 
 def digest(root) -> dict[str, str]:
@@ -74,9 +74,9 @@ def test_scripted_lines_repeat_across_sessions(synthetic_root):
 
 
 def test_same_seed_same_bytes_other_seed_other_corpus(tmp_path):
-    first = make_corpus(tmp_path / "a", utterances_per_session=10, seed=3, n_jobs=2)
-    second = make_corpus(tmp_path / "b", utterances_per_session=10, seed=3, n_jobs=1)
-    other = make_corpus(tmp_path / "c", utterances_per_session=10, seed=4, n_jobs=1)
+    first = make_corpus(tmp_path / "a", utterances_per_session=10, seed=3, progress=False)
+    second = make_corpus(tmp_path / "b", utterances_per_session=10, seed=3, progress=False)
+    other = make_corpus(tmp_path / "c", utterances_per_session=10, seed=4, progress=False)
     assert digest(first) == digest(second)
     assert digest(first) != digest(other)
 
@@ -140,24 +140,40 @@ def test_voices_differ_by_speaker(synthetic_root):
     assert female and male and min(female) > max(male)
 
 
-def test_voice_renders_the_planned_utterance():
-    words = "well I think the meeting is tomorrow so".split()
-    duration = round(utterance_duration(words, 0.5), 4)
-    planned = Utterance("Ses02F_impro01_M000", "Ses02F_impro01", 2, "M", "ang", 0.5, words, (2.0, 4.0, 3.5),
-                        [], start=1.0, end=1.0 + duration, audio_seed=7)  # fmt: skip
+def test_voice_speaks_the_planned_utterance():
+    text = "[BREATHING] Well, I think the meeting is tomorrow."
+    planned = Utterance("Ses02F_impro01_M000", "Ses02F_impro01", 2, "M", "ang", 0.5, text, (2.0, 4.0, 3.5),
+                        [], audio_seed=7)  # fmt: skip
     audio = render_utterance_audio(planned)
-    assert audio.dtype == np.float32 and audio.shape == (round(duration * SAMPLE_RATE),)
+    assert audio.dtype == np.float32 and 1.0 < len(audio) / SAMPLE_RATE < 5.0
     assert 0 < np.max(np.abs(audio)) <= 0.98
     assert np.array_equal(render_utterance_audio(planned), audio)
-    assert utterance_duration(words, 0.8) < utterance_duration(words, -0.8)  # aroused voices speak faster
     other_seed = Utterance(**{**vars(planned), "audio_seed": 8})
     assert not np.array_equal(render_utterance_audio(other_seed), audio)
+    calm = Utterance(**{**vars(planned), "arousal": -0.8})
+    assert len(render_utterance_audio(calm)) > len(audio) * 1.1  # aroused voices speak faster
+    assert spoken_text(text) == "Well, I think the meeting is tomorrow."  # tags are written, not said
+
+
+def test_espeak_voices_are_checked():
+    with pytest.raises(ValueError, match="no voice"):
+        speak("hello", "xx-nowhere")
+    assert len(speak("hello there", "en-us+f3")) > 0.3 * SAMPLE_RATE
+
+
+def test_transcripts_are_sentences_from_templates(synthetic_root):
+    table = load_iemocap(synthetic_root, labels="all")
+    sentences = table["transcript"].str.replace(r"\s*\[[A-Z]+\]\s*", "", regex=True)
+    assert sentences.str.match(r"^[A-Z].*[.?]$").all()
+    assert not sentences.str.contains(r"\{|\}|  ").any()  # every slot filled, no double spaces
 
 
 def test_corpus_wavs_are_the_voice_of_the_plan(synthetic_root):
     # the two stages meet here: the corpus plans (same arguments as the fixture), the voice renders
     planned = synthetic._plan_session(3, 40, 0)
     utterance = next(iter(planned.values()))[1]
+    table = load_iemocap(synthetic_root, labels="all").set_index("utt_id")
+    assert table.loc[utterance.utt_id, "transcript"] == utterance.text
     path = synthetic_root / f"Session3/sentences/wav/{utterance.dialog}/{utterance.utt_id}.wav"
     written, rate = sf.read(path, dtype="float32")
     assert rate == SAMPLE_RATE
