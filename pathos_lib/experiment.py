@@ -332,7 +332,9 @@ def _result_name(table, modality, protocol, config, seed, quick) -> str:
 
 
 def _fingerprint(table, classes, modality, protocol, config, seed, quick) -> str:
-    columns = [table[c].astype(str).tolist() for c in ("utt_id", "label", "session", "speaker")]
+    inputs = {"audio": ("wav_path",), "text": ("transcript",)}.get(modality, ("wav_path", "transcript"))
+    keys = ("utt_id", "label", "session", "speaker", *(c for c in inputs if c in table))
+    columns = [table[c].astype(str).tolist() for c in keys]  # what the network reads: a new corpus retrains
     parts = [*columns, classes, modality, protocol, config.to_dict(), seed, quick, RESULTS_FORMAT]
     return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 

@@ -114,7 +114,7 @@ def extract_corpus(
             continue
         path = os.fspath(path)
         try:
-            identity = _file_identity(path)
+            identity = file_identity(path)
         except OSError as error:
             result.failed[utt_id] = f"{path}: {error.strerror or error}"
             continue
@@ -180,7 +180,9 @@ def _atomic_save(entry: Path, array: np.ndarray) -> None:
         raise
 
 
-def _file_identity(path: str) -> str:
+def file_identity(path: str) -> str:
+    """A short hash of a file's absolute path, size and modification time: a changed file gets a new cache
+    entry. Plumbing for extract_corpus and asr.transcribe_corpus."""
     stat = os.stat(path)
     text = f"{os.path.abspath(path)}|{stat.st_size}|{stat.st_mtime_ns}"
     return hashlib.sha1(text.encode()).hexdigest()[:16]

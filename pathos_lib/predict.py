@@ -1,4 +1,5 @@
 """Try the trained networks on a new utterance: a wav (or samples) and its transcript -> probabilities.
+Without a transcript, speech recognition (``pathos_lib.asr``) supplies one from the voice.
 
 ``Predictor.load(model_dir)`` reads the networks saved by ``cross_validate`` under ``build/models/`` (one
 model folder, or a folder holding at most one audio, one text and one fused model, such as the
@@ -12,9 +13,12 @@ prediction says so.
 Command line::
 
     pathos-predict MODEL_DIR FILE.wav "the transcript"      (or: python -m pathos_lib.predict ...)
+    pathos-predict MODEL_DIR FILE.wav                       (the transcript comes from speech recognition)
 
-prints a table of probabilities per model; a missing or unreadable file is a clear error (exit 1); an
-empty transcript runs the audio network only and says which networks it could not use.
+prints what it heard (without a transcript) and a table of probabilities per model; a missing or
+unreadable file is a clear error (exit 1), so is speech recognition that is not installed; an empty
+transcript (given as "", or silence and noise heard as nothing) runs the audio network only and says why
+the others were not used.
 Explained in 07_try_it.
 """
 
@@ -30,7 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .audio import as_waveform, duration_s
+from .asr import AsrConfig, Transcript, transcribe
+from .audio import SAMPLE_RATE, as_waveform, duration_s
 from .audio_features import compute_features
 from .experiment import TrainedModel, model_folder
 from .results import CVResult
@@ -50,7 +55,8 @@ class Prediction:
     network step) or ``word`` and ``known`` (in the training vocabulary), and ``weight`` (summing to 1).
     ``skipped``: network -> why it was not used (no audio, an empty transcript). ``notes``: remarks such
     as an unknown speaker's normalisation; ``duration_s``: the audio's length (None without audio);
-    ``transcript``: as given.
+    ``transcript``: as given, or as heard; ``heard``: the speech recogniser's ``Transcript`` when it made
+    the transcript (None when one was given).
     Explained in 07_try_it.
     """
 
@@ -60,6 +66,7 @@ class Prediction:
     notes: list[str] = field(default_factory=list)
     duration_s: float | None = None
     transcript: str = ""
+    heard: Transcript | None = None
 
     @property
     def predicted(self) -> dict[str, str]:
@@ -74,6 +81,9 @@ class Prediction:
             shown = self.probabilities.copy()
             shown["predicted"] = pd.Series(self.predicted)
             lines = shown.to_string(float_format=lambda p: f"{p:.3f}").splitlines()
+        if self.heard is not None:
+            said = f'"{self.heard.text}"' if not self.heard.empty else f"nothing ({self.heard.note})"
+            lines.insert(0, f"heard (speech recognition): {said}")
         lines += [f"not used: {name} ({why})" for name, why in self.skipped.items()]
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
@@ -159,20 +169,29 @@ class Predictor:
         audio: str | Path | tuple[np.ndarray, int] | None = None,
         transcript: str | None = None,
         speaker: str | None = None,
+        asr: AsrConfig | None = None,
     ) -> Prediction:
         """Probabilities and attention of every network that can use the inputs given.
 
-        ``audio``: a wav path or ``(samples, sample_rate)``; None skips the audio and fused networks. An
-        empty transcript skips the text and fused networks. ``speaker``: a training speaker's id, or one
-        given to ``add_speaker``, uses that speaker's normalisation statistics; otherwise the global
+        ``audio``: a wav path or ``(samples, sample_rate)``; None skips the audio and fused networks.
+        ``transcript``: what is said; None (with audio, and a network that reads words) transcribes the
+        audio with speech recognition (``asr`` settings; ``Prediction.heard``); an empty transcript, given
+        or heard, skips the text and fused networks with the reason. ``speaker``: a training speaker's id,
+        or one given to ``add_speaker``, uses that speaker's normalisation statistics; otherwise the global
         training statistics are used (one utterance is too little to estimate a new voice from).
-        Returns a ``Prediction``; raises ``ValueError`` for audio shorter than ``MIN_AUDIO_SECONDS``.
+        Returns a ``Prediction``; raises ``ValueError`` for audio shorter than ``MIN_AUDIO_SECONDS``,
+        ``ImportError`` (with the install command) when a transcript is needed and ASR is not installed.
         """
         waveform = None if audio is None else as_waveform(audio)
         if waveform is not None and duration_s(waveform) < MIN_AUDIO_SECONDS:
             raise ValueError(
                 f"The audio lasts {duration_s(waveform):.3f} s; at least {MIN_AUDIO_SECONDS} s needed"
             )
+        heard = None
+        reads_words = any(network.inputs.uses_text for network in self.networks.values())
+        if transcript is None and waveform is not None and reads_words:
+            heard = transcribe((waveform, SAMPLE_RATE), asr or AsrConfig())
+            transcript = heard.text
         transcript = "" if transcript is None else str(transcript)
         speaker = speaker or NEW_SPEAKER
         rows, attention, skipped, notes = {}, {}, {}, []
@@ -186,6 +205,8 @@ class Predictor:
             if inputs.uses_text and not words:
                 empty = not transcript.strip()
                 skipped[name] = "the transcript is empty" if empty else "no words in the transcript"
+                if heard is not None and heard.empty:
+                    skipped[name] = f"speech recognition heard no words ({heard.note})"
                 continue
             frames = None
             if inputs.uses_audio:
@@ -217,7 +238,7 @@ class Predictor:
         probabilities = pd.DataFrame.from_dict(rows, orient="index", columns=self.classes)
         return Prediction(
             probabilities=probabilities, attention=attention, skipped=skipped, notes=sorted(set(notes)),
-            duration_s=None if waveform is None else duration_s(waveform), transcript=transcript,
+            duration_s=None if waveform is None else duration_s(waveform), transcript=transcript, heard=heard,
         )  # fmt: skip
 
 
@@ -290,7 +311,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("model_dir", type=Path, help="e.g. build/models/try_it (written by make notebooks)")
     parser.add_argument("wav", type=Path, help="the utterance's audio (any sample rate, mono or stereo)")
-    parser.add_argument("transcript", nargs="?", default="", help="what is said (may be empty)")
+    parser.add_argument(
+        "transcript", nargs="?", default=None,
+        help='what is said; left out, speech recognition transcribes the wav; "" for no transcript',
+    )  # fmt: skip
     parser.add_argument("--speaker", default=None, help="a training speaker's id, to use their statistics")
     parser.add_argument(
         "--voice",
@@ -308,10 +332,11 @@ def main(argv: list[str] | None = None) -> int:
             predictor.add_speaker("voice", args.voice)
         speaker = "voice" if args.voice else args.speaker
         prediction = predictor.predict(args.wav, args.transcript, speaker=speaker)
-    except (FileNotFoundError, ValueError) as error:
+    except (FileNotFoundError, ValueError, ImportError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f'{args.wav} ({prediction.duration_s:.2f} s) "{args.transcript}"')
+    given = "" if prediction.heard is not None else f' "{prediction.transcript}"'
+    print(f"{args.wav} ({prediction.duration_s:.2f} s){given}")
     print(prediction.table())
     return 0 if not prediction.probabilities.empty else 1
 

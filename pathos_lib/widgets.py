@@ -147,7 +147,9 @@ class CorpusBrowser:
 
 class TryItApp:
     """Pick an utterance of the corpus (or give a wav path and type a transcript), hear and see it, and
-    see what the audio, text and fused networks say and where they looked.
+    see what the audio, text and fused networks say and where they looked. Without a transcript (the
+    field left empty, or "speech recognition" ticked for a corpus utterance), Whisper transcribes the
+    voice and the table says what it heard.
 
     ``pick(utt_id)`` and ``run(wav_path, transcript)`` are the callbacks, callable without a front end;
     both return the ``Prediction`` shown (``None`` after an error, which is shown instead). A corpus
@@ -169,16 +171,23 @@ class TryItApp:
             layout=widgets.Layout(width="420px"),
         )  # fmt: skip
         self.wav_path = widgets.Text(placeholder="or a wav file: path/to/file.wav", description="wav")
-        self.transcript = widgets.Text(placeholder="what is said (may be empty)", description="transcript",
-                                       layout=widgets.Layout(width="600px"))  # fmt: skip
+        self.transcript = widgets.Text(
+            placeholder="what is said (empty: speech recognition listens)", description="transcript",
+            layout=widgets.Layout(width="600px"),
+        )  # fmt: skip
+        self.listen = widgets.Checkbox(
+            value=False, description="speech recognition, not the corpus transcript",
+            layout=widgets.Layout(width="420px"),
+        )  # fmt: skip
         self.button = widgets.Button(description="predict", button_style="primary")
         self.view = widgets.VBox()  # what is on show: player, figure, table (or the error)
         self.last: Prediction | None = None
         self.error: str | None = None  # why the last prediction could not be made
         self.utterance.observe(self._on_pick, names="value")
         self.button.on_click(self._on_click)
-        self.widget = widgets.VBox([self.utterance, widgets.HBox([self.wav_path, self.button]),
-                                    self.transcript, self.view])  # fmt: skip
+        self.widget = widgets.VBox([widgets.HBox([self.utterance, self.listen]),
+                                    widgets.HBox([self.wav_path, self.button]), self.transcript,
+                                    self.view])  # fmt: skip
 
     def pick(self, utt_id: str) -> Prediction:
         """Predict a corpus utterance (its speaker's statistics from their recordings in the table).
@@ -195,16 +204,21 @@ class TryItApp:
             self.predictor.add_speaker(speaker, list(recordings))
             self.registered.add(speaker)
         transcript = "" if pd.isna(row["transcript"]) else str(row["transcript"])  # NaN is not the word "nan"
-        self.wav_path.value, self.transcript.value = str(row["wav_path"]), transcript
+        self.wav_path.value, self.transcript.value = (
+            str(row["wav_path"]),
+            "" if self.listen.value else transcript,
+        )
         title = f"{utt_id} (true class: {row['label']})"
-        return self._predict(row["wav_path"], self.transcript.value, speaker, title)
+        return self._predict(row["wav_path"], None if self.listen.value else transcript, speaker, title)
 
     def run(self, wav_path: str, transcript: str) -> Prediction | None:
         """Predict any wav file (any rate, mono or stereo) with the transcript typed.
 
-        ``wav_path``: a path (surrounding spaces ignored); ``transcript``: may be empty (the audio network
-        only). Returns the ``Prediction`` shown, or None when it could not be made (the error is shown).
+        ``wav_path``: a path (surrounding spaces ignored); ``transcript``: empty (or None) lets speech
+        recognition transcribe the voice; silence or noise then leaves the audio network only.
+        Returns the ``Prediction`` shown, or None when it could not be made (the error is shown).
         """
+        transcript = (transcript or "").strip() or None
         return self._predict(wav_path.strip(), transcript, None, wav_path.strip())
 
     def _predict(self, wav_path, transcript, speaker, title) -> Prediction | None:
@@ -214,7 +228,7 @@ class TryItApp:
         try:
             waveform = as_waveform(wav_path)
             prediction = self.predictor.predict((waveform, SAMPLE_RATE), transcript, speaker=speaker)
-        except (FileNotFoundError, ValueError) as error:
+        except (FileNotFoundError, ValueError, ImportError) as error:
             self.last, self.error = None, str(error)
             self.view.children = [text_widget(f"Cannot predict: {error}", error=True)]
             return None

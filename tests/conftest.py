@@ -26,7 +26,8 @@ def synthetic_root(tmp_path_factory) -> Path:
     """A small synthetic corpus (5 sessions x 40 utterances), written once per test session."""
     from pathos_lib.synthetic import make_corpus
 
-    return make_corpus(tmp_path_factory.mktemp("synthetic") / "corpus", utterances_per_session=40, seed=0, progress=False)
+    folder = tmp_path_factory.mktemp("synthetic") / "corpus"
+    return make_corpus(folder, utterances_per_session=40, seed=0, progress=False)
 
 
 def summary(utt_id: str, code: str, start: float = 1.0, end: float = 2.5, vad=(2.5, 3.0, 3.5)) -> str:

@@ -176,6 +176,14 @@ def test_07_try_it(tmp_path_factory):
     assert metrics["text_attention_words"] == metrics["transcript_tokens"]  # one weight per token read
     assert metrics["skipped_without_words"] == ["fusion", "text"]
     assert (metrics["cli_exit_status"], metrics["cli_missing_file_status"]) == (0, 1)
+    # from the voice alone: speech recognition supplies the words; silence leaves the audio network, said so
+    assert (
+        metrics["voice_alone_networks"] == networks
+        and metrics["heard"].strip()
+        and metrics["cli_heard_status"] == 0
+    )
+    assert set(metrics["silence_skipped"]) == {"text", "fusion"}
+    assert all("heard no words" in why for why in metrics["silence_skipped"].values())
     for name in networks:  # the held-out split is the thesis split here: same fold, same seed as notebook 06
         assert metrics["test_ua"][name] == pytest.approx(results[f"thesis/{name}"]["ua"])
         assert (Path(os.environ["PATHOS_BUILD"]) / metrics["model_dir"] / name / "model.keras").is_file()
@@ -197,6 +205,25 @@ def test_08_pretrained(tmp_path_factory):
     record = PROJECT / "benchmarks" / "measured" / "real_data.json"
     rows = len(json.loads(record.read_text())["rows"]) if record.is_file() else 0
     assert metrics["real_data_rows"] == rows  # the notebook prints the benchmark's record as it is
+
+
+def test_09_speech_recognition(tmp_path_factory):
+    text = metrics_of("04_text_model", tmp_path_factory)
+    fusion = metrics_of("05_fusion", tmp_path_factory)
+    metrics = metrics_of("09_speech_recognition", tmp_path_factory)
+    assert (
+        set(metrics["wer_per_class"]) == {"ang", "hap", "neu", "sad"}
+        and len(metrics["wer_per_speaker"]) == 10
+    )
+    assert 0.0 < metrics["wer"] < 0.5 and all(0.0 < w < 0.6 for w in metrics["wer_per_class"].values())
+    ua = metrics["ua"]
+    assert set(ua) == {f"{m}/{s}" for m in ("text", "fusion") for s in ("gold", "ASR")}
+    # the gold runs are the very runs notebooks 04 and 05 trained (reused, same folds and seed)
+    assert ua["text/gold"] == pytest.approx(text["text_ua"]) and ua["fusion/gold"] == pytest.approx(
+        fusion["fusion_ua"]
+    )
+    assert ua["fusion/ASR"] > ua["text/ASR"] + 0.1  # the voice still carries what misheard words lose
+    assert ua["text/ASR"] > CHANCE
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -257,6 +284,8 @@ def test_notebooks_on_text_only_meld(meld_text_fixture, public_run):
     assert text["text_useful"] is True and text["protocol"] == "official" and text["folds"] == 1
     fusion = public_run("05_fusion", "meld", meld_text_fixture)
     assert "audio" in fusion["skipped"]
+    heard = public_run("09_speech_recognition", "meld", meld_text_fixture)
+    assert heard["wer"] is None and heard["ua"] == {} and "audio" in heard["skipped"]
 
 
 README_RANGE = re.compile(

