@@ -42,10 +42,10 @@ INSTALL = (
     "Windows); elsewhere install the system's espeak-ng library (Debian: apt-get install libespeak-ng1)"
 )
 # How arousal (-1..1) is voiced: levels, per unit of arousal ...
-PITCH_PER_AROUSAL = 14  # espeak-ng pitch (0-100)
-RANGE_PER_AROUSAL = 30  # espeak-ng pitch range (0-100)
-RATE_PER_AROUSAL = 0.16  # relative speaking rate
-LOUDNESS_DB_PER_AROUSAL = 4.0
+PITCH_PER_AROUSAL = 20  # espeak-ng pitch (0-100)
+RANGE_PER_AROUSAL = 40  # espeak-ng pitch range (0-100)
+RATE_PER_AROUSAL = 0.22  # relative speaking rate
+LOUDNESS_DB_PER_AROUSAL = 5.0
 BRIGHTNESS_PER_AROUSAL = 0.6  # first-difference pre-emphasis added (spectral tilt)
 GAIN_SD_DB = 3.0  # microphone gain, varying from turn to turn (not emotion)
 # ... and movement: the change from the start to the end of the speech, per unit of arousal (a ramp
