@@ -121,8 +121,8 @@ def _transcribe_many(waveforms: list[np.ndarray], config: AsrConfig) -> list[Tra
 
 
 def _recognise_many(waveforms: list[np.ndarray], config: AsrConfig) -> list[Transcript]:
-    """Whisper on waveforms, one per core at a time, in the worker process (2 cores: 1.5x the speed of one
-    recording at a time on both). The answers do not depend on how many run together."""
+    """Whisper on waveforms, one per core at a time, in the worker process (faster than one recording at a
+    time on every core). The answers do not depend on how many run together."""
     model = asr_model(config.compute_type)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as threads:
         return list(threads.map(lambda waveform: _recognise(model, waveform, config), waveforms))

@@ -62,8 +62,8 @@ def in_worker(target: str, *args: object) -> object:
     """``module:function`` called with ``args`` in the encoders' worker process, its result returned (an
     exception raised there is raised here).
 
-    Whisper runs on CTranslate2, whose OpenMP threads and torch's do not mix in one process: measured on 2
-    cores, a network trained after one Whisper call in the same process took 2.5 to 3.6 times as long. So
+    Whisper runs on CTranslate2, whose OpenMP threads and torch's do not mix in one process: a network
+    trained after one Whisper call in the same process took several times as long. So
     every Whisper call runs in one child Python (``python -m pathos_lib.pretrained``), started on first use
     and kept, requests and answers passed as pickles on its standard input and output.
     Plumbing for whisper_frames and asr.transcribe.

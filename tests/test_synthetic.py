@@ -189,3 +189,16 @@ def test_the_split_runs_one_way_and_sample_rate_has_one_home():
         assigned = {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets
                     if isinstance(t, ast.Name)}  # fmt: skip
         assert "SAMPLE_RATE" not in assigned, f"{module.__name__} defines SAMPLE_RATE: import it from audio"
+
+
+def test_without_espeak_ng_the_error_says_how_to_install(monkeypatch):
+    import ctypes.util
+
+    monkeypatch.setitem(sys.modules, "espeakng_loader", None)
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
+    synthetic_voice._espeak_library.cache_clear()
+    try:
+        with pytest.raises(ImportError, match=r"espeak-ng, which is missing: pip install espeakng-loader"):
+            speak("hello", "en-us+m3")
+    finally:
+        synthetic_voice._espeak_library.cache_clear()
