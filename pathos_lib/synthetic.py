@@ -125,18 +125,19 @@ VALENCE_SLOTS = tuple(SLOT_WORDS)
 NEUTRAL_OPENING_RATE = 0.2  # share of sentences opened by a neutral remark when no emotion goes there
 
 
-def _lexicon(pole: str) -> list[str]:
+def _lexicon(pole: str, common: bool = False) -> list[str]:
     words = {
         w.strip(",").lower() for slot in SLOT_WORDS.values() for phrase in slot[pole] for w in phrase.split()
     }
-    return sorted(words - _COMMON_WORDS)
+    return sorted(words if common else words - _COMMON_WORDS)
 
 
 _COMMON_WORDS = {"i'm", "so", "this", "is", "oh", "i", "just", "want", "to", "it", "up", "you"}
 POSITIVE_WORDS = _lexicon("positive")
 NEGATIVE_WORDS = _lexicon("negative")
 # Words that say more than valence (anger vs sadness), used now and then.
-SPECIFIC_WORDS = {"ang": _lexicon("ang"), "sad": _lexicon("sad")}
+# Every word of their phrases counts: "I just want to cry" is only said sadly, so "just" marks sadness here.
+SPECIFIC_WORDS = {"ang": _lexicon("ang", common=True), "sad": _lexicon("sad", common=True)}
 # Share of utterances without emotional wording that still use one emotional word in passing.
 STRAY_EMOTIONAL_WORD_RATE = 0.06
 
