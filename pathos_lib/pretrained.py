@@ -24,6 +24,7 @@ import importlib
 import io
 import os
 import pickle
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -84,6 +85,10 @@ class _Worker:
         except (EOFError, BrokenPipeError, OSError) as error:
             _worker.cache_clear()
             raise RuntimeError(f"the encoders' worker process stopped ({error}); see its messages") from error
+        except BaseException:  # interrupted mid-request: its answer would be read as the next one's
+            self.process.kill()
+            _worker.cache_clear()
+            raise
         if not ok:
             raise answer
         return answer
@@ -96,6 +101,9 @@ def _worker() -> _Worker:
 
 def _serve() -> None:
     """The worker's loop: read (target, args), answer (True, result) or (False, the exception)."""
+    # an interrupt (Ctrl-C, a notebook's "interrupt kernel") is meant for the caller, which drops this
+    # worker if it was waiting on it; the worker ends when its standard input closes
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     requests, answers = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # whatever a library prints goes to stderr, never into the answers
     while True:

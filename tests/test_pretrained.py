@@ -186,3 +186,16 @@ print(frames[0].shape, matrix.shape, vectors.shape, type(heard).__name__)
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split("\n")[-2] == "(50, 384) (400000, 50) (1, 384) Transcript"
+
+
+def test_the_worker_survives_an_interrupt_meant_for_its_caller():
+    """A notebook's "interrupt kernel" signals the whole process group: the worker ignores it (quietly)."""
+    import os
+    import signal
+
+    pid = pretrained.in_worker("os:getpid")
+    os.kill(pid, signal.SIGINT)
+    assert pretrained.in_worker("os:getpid") == pid
+    with pytest.raises(ZeroDivisionError):  # an error there is raised here, and the worker goes on
+        pretrained.in_worker("operator:truediv", 1, 0)
+    assert pretrained.in_worker("os:getpid") == pid
