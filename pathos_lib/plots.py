@@ -161,7 +161,7 @@ def plot_utterance(row: pd.Series, audio: np.ndarray | None = None) -> plt.Figur
         librosa.amplitude_to_db(spectrum, ref=np.max), sr=SAMPLE_RATE, hop_length=160,
         x_axis="time", y_axis="hz", ax=bottom, cmap="magma",
     )  # fmt: skip
-    bottom.set(ylabel="Hz", xlabel="seconds")
+    bottom.set(ylabel="Hz", xlabel="seconds", xlim=(0, len(audio) / SAMPLE_RATE))  # no blank strip at the end
     fig.colorbar(image, ax=[top, bottom], format="%+2.0f dB", pad=0.01)
     return fig
 

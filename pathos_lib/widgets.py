@@ -170,7 +170,10 @@ class TryItApp:
             options=list(self.table.index), value=None, description="utterance",
             layout=widgets.Layout(width="420px"),
         )  # fmt: skip
-        self.wav_path = widgets.Text(placeholder="or a wav file: path/to/file.wav", description="wav")
+        self.wav_path = widgets.Text(
+            placeholder="or a wav file: path/to/file.wav", description="wav",
+            layout=widgets.Layout(width="600px"),
+        )  # fmt: skip
         self.transcript = widgets.Text(
             placeholder="what is said (empty: speech recognition listens)", description="transcript",
             layout=widgets.Layout(width="600px"),
@@ -198,11 +201,7 @@ class TryItApp:
         if utt_id not in self.table.index:
             raise KeyError(f"Unknown utterance id {utt_id!r}")
         row = self.table.loc[utt_id]
-        speaker = str(row["speaker"])
-        if speaker not in self.registered:
-            recordings = self.table.loc[self.table["speaker"] == speaker, "wav_path"].dropna()
-            self.predictor.add_speaker(speaker, list(recordings))
-            self.registered.add(speaker)
+        speaker = self._register(row)
         transcript = "" if pd.isna(row["transcript"]) else str(row["transcript"])  # NaN is not the word "nan"
         self.wav_path.value, self.transcript.value = (
             str(row["wav_path"]),
@@ -214,12 +213,28 @@ class TryItApp:
     def run(self, wav_path: str, transcript: str) -> Prediction | None:
         """Predict any wav file (any rate, mono or stereo) with the transcript typed.
 
-        ``wav_path``: a path (surrounding spaces ignored); ``transcript``: empty (or None) lets speech
-        recognition transcribe the voice; silence or noise then leaves the audio network only.
+        ``wav_path``: a path (surrounding spaces ignored); a recording of the table keeps its speaker's
+        statistics and its title, as when picked. ``transcript``: empty (or None) lets speech recognition
+        transcribe the voice; silence or noise then leaves the audio network only.
         Returns the ``Prediction`` shown, or None when it could not be made (the error is shown).
         """
         transcript = (transcript or "").strip() or None
-        return self._predict(wav_path.strip(), transcript, None, wav_path.strip())
+        wav_path = wav_path.strip()
+        same = self.table[self.table["wav_path"].astype(str) == wav_path]
+        if same.empty:
+            return self._predict(wav_path, transcript, None, wav_path)
+        row = same.iloc[0]
+        title = f"{row['utt_id']} (true class: {row['label']})"
+        return self._predict(wav_path, transcript, self._register(row), title)
+
+    def _register(self, row: pd.Series) -> str:
+        """The row's speaker, normalised with all their recordings in the table (once per speaker)."""
+        speaker = str(row["speaker"])
+        if speaker not in self.registered:
+            recordings = self.table.loc[self.table["speaker"] == speaker, "wav_path"].dropna()
+            self.predictor.add_speaker(speaker, list(recordings))
+            self.registered.add(speaker)
+        return speaker
 
     def _predict(self, wav_path, transcript, speaker, title) -> Prediction | None:
         from .audio import as_waveform

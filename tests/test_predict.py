@@ -231,12 +231,17 @@ def test_try_it_app_callbacks(predictor, results, table, tmp_path):
     assert app.last is not None and app.transcript.value == test_rows["transcript"].iloc[4]
     assert app.run(str(tmp_path / "missing.wav"), "hello") is None and app.last is None
     assert "No audio file" in app.error and "No audio file" in app.view.children[0].value
-    app.wav_path.value, app.transcript.value = test_rows["wav_path"].iloc[0], ""
+    app.wav_path.value, app.transcript.value = test_rows["wav_path"].iloc[3], ""
     app.button.click()  # the button calls run with the fields' values; no transcript: ASR listens
     assert list(app.last.probabilities.index) == ["audio", "text", "fusion"] and app.last.heard is not None
-    assert (
-        "unknown speaker" in app.last.notes[0] and "heard (speech recognition)" in app.view.children[2].value
-    )
+    assert "heard (speech recognition)" in app.view.children[2].value
+    # a recording of the table keeps its speaker's statistics, as when picked
+    assert np.allclose(app.last.probabilities.loc["audio"], shown.probabilities.loc["audio"], atol=1e-5)
+    assert not any("unknown speaker" in note for note in app.last.notes)
+    elsewhere = tmp_path / "copy.wav"
+    shutil.copy(test_rows["wav_path"].iloc[3], elsewhere)
+    outside = app.run(f" {elsewhere} ", test_rows["transcript"].iloc[3])
+    assert "unknown speaker" in outside.notes[0]
     app.listen.value = True  # a corpus utterance, heard rather than read
     heard = app.pick(test_rows["utt_id"].iloc[2])
     assert heard.heard is not None and heard.transcript == heard.heard.text and app.transcript.value == ""
