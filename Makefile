@@ -14,6 +14,10 @@ REAL_DATA ?=
 #   make notebooks CORPUS=ravdess CORPUS_ROOT=/data/RAVDESS
 # Other corpora than the synthetic one write to build/notebooks/<corpus>/ and build/figures/<corpus>/.
 CORPUS ?= synthetic
+# `make test` says so when the browser tier will be skipped (pytest -ra then lists the reason too)
+CHROMIUM_CHECK := command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	echo "make test: Chromium not found: the browser tier (tests/test_browser.py) is SKIPPED; make chromium installs it"
+
 CORPUS_ROOT ?=
 # Extra papermill arguments, e.g. make notebooks PARAMS="-p quick False -p labels thesis"
 PARAMS ?=
@@ -28,7 +32,7 @@ SAVE_AS := -p save_as try_it_$(CORPUS)
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test test-fast notebooks figures lint bench lab clean
+.PHONY: help setup test test-fast test-browser chromium screenshots notebooks figures lint bench lab clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,8 +46,9 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP) ## create .venv, install the versions in constraints.txt and register the `pathos` kernel
 
-test: $(STAMP) ## lint, then run every test tier (unit, network, the notebooks in quick mode): what CI runs
+test: $(STAMP) ## lint, then run every test tier (unit, network, browser, the notebooks in quick mode): what CI runs
 	$(BIN)/ruff check pathos_lib tests notebooks $(wildcard benchmarks)
+	@$(CHROMIUM_CHECK)
 	@$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5): failing" >&2; fi; \
 	exit $$rc
@@ -53,6 +58,26 @@ test-fast: $(STAMP) ## lint, then the tests without the notebook tier (a few min
 	@$(BIN)/python -m pytest -m "not notebook"; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test-fast: pytest collected no tests (exit 5): failing" >&2; fi; \
 	exit $$rc
+
+test-browser: $(STAMP) chromium ## the browser tier alone: notebooks 01 and 07 in JupyterLab in headless Chromium
+	@$(BIN)/python -m pytest -m browser; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test-browser: pytest collected no tests (exit 5): failing" >&2; fi; \
+	exit $$rc
+
+chromium: ## install Debian's chromium and chromium-driver (apt-get, as root or with sudo) when missing
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
+		echo "chromium: $$(chromium --version 2>/dev/null)"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	elif command -v sudo >/dev/null 2>&1; then \
+		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	else \
+		echo "make chromium: needs root: apt-get install chromium chromium-driver" >&2; exit 1; \
+	fi
+
+screenshots: test-browser ## copy the browser tests' screenshots of the two apps into figures/ (the README shows them)
+	cp build/screenshots/01_01_corpus_browser.png figures/app_corpus_browser.png
+	cp build/screenshots/07_03_typed_transcript.png figures/app_try_it.png
 
 notebooks: $(STAMP) ## run every notebook in order with papermill into build/notebooks/ (figures go to figures/); CORPUS=, CORPUS_ROOT= for another corpus
 	@mkdir -p "$(NB_OUT)"

@@ -63,3 +63,10 @@ def test_every_public_function_points_to_a_notebook():
             if qualified.count(".") == 1 and not re.search(r"Explained in|Plumbing for", docstring):
                 missing.append(qualified)
     assert not missing, f"public names without 'Explained in NN_...' (or 'Plumbing for ...'): {missing}"
+
+
+def test_readme_images_exist():
+    readme = (PROJECT / "README.md").read_text()
+    images = re.findall(r"\]\((figures/[^)]+\.png)\)", readme)
+    assert len(images) >= 7 and "figures/app_try_it.png" in images
+    assert not [image for image in images if not (PROJECT / image).is_file()]
