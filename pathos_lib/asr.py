@@ -26,13 +26,12 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .audio import SAMPLE_RATE, as_waveform, load_audio
+from .audio import SAMPLE_RATE, SILENCE_DBFS, as_waveform, load_audio, speech_level_dbfs
 from .feature_cache import _safe_stem, file_identity
 from .paths import data_dir
 from .pretrained import in_worker, require, whisper_model
 
 ASR_MODEL = "whisper-tiny.en"
-SILENCE_DBFS = -55.0  # below this RMS level (dB re full scale) a recording is silence: nothing to transcribe
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,7 @@ def _transcribe_many(waveforms: list[np.ndarray], config: AsrConfig) -> list[Tra
     """Silent recordings answered here, the others sent to the worker in one request."""
     out: list[Transcript | None] = []
     for waveform in waveforms:
-        level = 20 * np.log10(np.sqrt(np.mean(np.square(waveform, dtype=np.float64))) + 1e-12)
+        level = speech_level_dbfs(waveform)
         silent = level < SILENCE_DBFS
         note = f"silence: the recording's level is {level:.0f} dBFS"
         out.append(Transcript("", [], len(waveform) / SAMPLE_RATE, 0.0, note) if silent else None)

@@ -119,13 +119,23 @@ def compute_features(audio: np.ndarray, audio_feature: FeatureConfig | str = "lo
     """The feature matrix of a 16 kHz mono waveform.
 
     ``audio``: float samples, shape (samples,); ``audio_feature``: a ``FeatureConfig`` or a kind name.
-    Returns float32 of shape (frames, ``config.n_features``); raises ``ValueError`` for an empty or
-    non-mono waveform. Explained in 02_feature_extraction.
+    Returns float32 of shape (frames, ``config.n_features``); raises ``ValueError`` for an empty,
+    non-mono or non-finite waveform and for features that come out non-finite (they would turn a
+    network's loss into NaN). Explained in 02_feature_extraction.
     """
     config = FeatureConfig(audio_feature) if isinstance(audio_feature, str) else audio_feature
     audio = np.asarray(audio, dtype=np.float32)
     if audio.ndim != 1 or audio.size == 0:
         raise ValueError(f"Expected a non-empty mono waveform, got shape {audio.shape}")
+    if not np.isfinite(audio).all():
+        raise ValueError("the waveform holds NaN or infinite samples")
+    features = _features(audio, config)
+    if not np.isfinite(features).all():
+        raise ValueError(f"{config.audio_feature} features came out NaN or infinite")
+    return features
+
+
+def _features(audio: np.ndarray, config: FeatureConfig) -> np.ndarray:
     if config.audio_feature == "whisper":
         from .pretrained import whisper_frames
 

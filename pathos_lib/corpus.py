@@ -56,6 +56,7 @@ SUMMARY_LINE = re.compile(
     r"(?P<emotion>[a-z]{3})\s+\[\s*(?P<v>\d+(?:\.\d+)?)\s*,\s*(?P<a>\d+(?:\.\d+)?)\s*,\s*"
     r"(?P<d>\d+(?:\.\d+)?)\s*\]\s*$"
 )
+ANNOTATOR_LINE = re.compile(r"^[A-Z]+-[A-Za-z]+\d*\s*:")  # C-E2:, A-F1: ... one annotator's labels
 TRANSCRIPT_LINE = re.compile(r"^(?P<utt_id>\S+)\s+\[[\d.\s]+-[\d.\s]+\]:\s?(?P<text>.*)$")
 
 
@@ -81,7 +82,9 @@ class LoadReport:
     ``sessions_loaded`` / ``sessions_missing``: session numbers; ``skipped_lines`` (malformed) and
     ``recoded_lines`` (read as cp1252): ``SkippedLine`` lists; ``dropped_by_code``: raw code -> rows dropped
     by the label scheme; ``missing_transcript`` / ``missing_wav``: utt_ids kept but flagged;
-    ``unlabelled_transcript_lines``: a count. ``str(report)`` summarises it.
+    ``unlabelled_transcript_lines``: a count of turns whose id is not an utterance id (``XX`` ids, ``M:``);
+    ``transcripts_without_label`` / ``wavs_without_label``: utterance ids with a transcript line or a wav
+    but no label line (not in the table). ``str(report)`` summarises it.
     Explained in 01_data_exploration.
     """
 
@@ -94,6 +97,8 @@ class LoadReport:
     missing_wav: list[str] = field(default_factory=list)
     unlabelled_transcript_lines: int = 0
     recoded_lines: list[SkippedLine] = field(default_factory=list)
+    transcripts_without_label: list[str] = field(default_factory=list)
+    wavs_without_label: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         lines = [f"corpus root: {self.root}", f"sessions loaded: {self.sessions_loaded}"]
@@ -110,6 +115,10 @@ class LoadReport:
         for name, ids in (("without transcript", self.missing_transcript), ("without wav", self.missing_wav)):
             if ids:
                 lines.append(f"kept but flagged {name}: {len(ids)} (e.g. {', '.join(ids[:3])})")
+        for name, ids in (("transcripts", self.transcripts_without_label), ("wavs", self.wavs_without_label)):
+            if ids:
+                examples = ", ".join(ids[:3])
+                lines.append(f"{name} without a label line (not in the table): {len(ids)} (e.g. {examples})")
         if self.skipped_lines:
             lines.append(f"malformed lines skipped: {len(self.skipped_lines)}")
             lines += [f"  {s}" for s in self.skipped_lines[:10]]
@@ -229,6 +238,8 @@ def load_iemocap(
         raise ValueError(f"No labelled utterances found under {root}: {LAYOUT_HELP}")
 
     wavs = _list_wavs(root, {row["session_folder"] for row in rows.values()})
+    report.transcripts_without_label = sorted(set(transcripts) - set(rows))
+    report.wavs_without_label = sorted(u for u in set(wavs) - set(rows) if UTT_ID.match(u))
     table = pd.DataFrame.from_records(list(rows.values()))
     table["transcript"] = table["utt_id"].map(transcripts)
     table["wav_path"] = table["utt_id"].map(wavs)
@@ -381,13 +392,19 @@ def _read_lines(path: Path, report: LoadReport) -> Iterable[tuple[int, str]]:
         except UnicodeDecodeError:
             text = data.decode("cp1252", errors="replace")
             report.recoded_lines.append(SkippedLine(str(path), lineno, text, "not UTF-8, read as cp1252"))
+        if lineno == 1:
+            text = text.removeprefix("\ufeff")  # a byte-order mark written by some editors
         yield lineno, text.rstrip("\r\n")
 
 
 def _parse_summary_line(
     path: Path, lineno: int, line: str, rows: dict, origin: dict, report: LoadReport
 ) -> None:
+    line = line.strip()  # a line indented by an editor is still read
     if not line.startswith("["):
+        if line and not line.startswith("%") and not ANNOTATOR_LINE.match(line):
+            reason = "neither a summary line ([start - end] <utt_id> <code> [v, a, d]) nor an annotator line"
+            report.skipped_lines.append(SkippedLine(str(path), lineno, line, reason))
         return  # header (%), annotator lines (C-E2:, A-E3:) and blank separators
     match = SUMMARY_LINE.match(line)
     utt = UTT_ID.match(match["utt_id"]) if match else None
@@ -430,9 +447,10 @@ def _parse_summary_line(
 
 
 def _parse_transcript_line(path: Path, lineno: int, line: str, transcripts: dict, report: LoadReport) -> None:
-    if not line.strip():
+    line = line.strip()
+    if not line:
         return
-    first = line.split(maxsplit=1)[0]
+    first = line.split(maxsplit=1)[0].removesuffix(":")
     if not UTT_ID.match(first):
         report.unlabelled_transcript_lines += 1  # "M: ...", ids with XX: turns without a label
         return
@@ -469,5 +487,10 @@ def _warn_about(report: LoadReport) -> None:
         problems.append(f"{len(report.missing_transcript)} labelled utterance(s) without transcript")
     if report.missing_wav:
         problems.append(f"{len(report.missing_wav)} labelled utterance(s) without wav")
+    if report.transcripts_without_label or report.wavs_without_label:
+        problems.append(
+            f"{len(report.transcripts_without_label)} transcript(s) and "
+            f"{len(report.wavs_without_label)} wav(s) without a label line"
+        )
     if problems:
         warnings.warn("IEMOCAP loader: " + "; ".join(problems) + " (see table.attrs['report'])", stacklevel=3)

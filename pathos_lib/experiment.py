@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import models  # selects the torch backend before keras is imported
-from .audio import load_audio
+from .audio import audio_facts, load_audio, unusual_audio
 from .audio_features import compute_features
 from .corpus import check_table, usable_rows
 from .evaluation import unweighted_accuracy
@@ -209,7 +209,54 @@ def save_trained(folder: str | Path, model: keras.Model, inputs: ModelInputs) ->
     folder.mkdir(parents=True)
     model.save(folder / "model.keras")
     inputs.save(folder)  # preprocessing.json last: a folder with it is complete
+    write_manifest(folder)
     return folder
+
+
+MANIFEST = "manifest.json"
+
+
+def write_manifest(folder: str | Path) -> Path:
+    """Record every file of a model folder with its size and SHA-256 in ``manifest.json``.
+
+    ``TrainedModel`` checks them on loading, so a cut or changed file is told apart from a wrong one.
+    Returns the manifest's path. Plumbing for save_trained.
+    """
+    folder = Path(folder)
+    files = {
+        path.name: {"bytes": path.stat().st_size, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+        for path in sorted(folder.iterdir())
+        if path.is_file() and path.name != MANIFEST
+    }
+    target = folder / MANIFEST
+    target.write_text(json.dumps({"files": files}, indent=1))
+    return target
+
+
+def check_manifest(folder: str | Path) -> None:
+    """Raise ``ValueError`` naming the first file of a model folder that is missing, cut or changed
+    since ``write_manifest`` recorded it (nothing to check in folders saved without a manifest).
+    Plumbing for TrainedModel."""
+    folder = Path(folder)
+    manifest = folder / MANIFEST
+    if not manifest.is_file():
+        return
+    try:
+        files = json.loads(manifest.read_text())["files"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{manifest}: not a PATHOS manifest ({error})") from error
+    for name, expected in files.items():
+        path = folder / name
+        if not path.is_file():
+            raise ValueError(f"{path}: missing (the model folder's manifest.json lists it)")
+        size = path.stat().st_size
+        if size != expected["bytes"]:
+            raise ValueError(
+                f"{path}: {size} bytes where {expected['bytes']} were saved (cut or replaced since; copy the "
+                "model folder again)"
+            )
+        if hashlib.sha256(path.read_bytes()).hexdigest() != expected["sha256"]:
+            raise ValueError(f"{path}: changed since it was saved (its SHA-256 differs from manifest.json)")
 
 
 class TrainedModel:
@@ -230,8 +277,25 @@ class TrainedModel:
                 f"No trained model at {folder} (expected model.keras and preprocessing.json)"
             )
         self.folder = folder
+        check_manifest(folder)
         self.inputs = ModelInputs.load(folder)
-        self.model = keras.saving.load_model(folder / "model.keras", safe_mode=True)
+        self.model = _load_network(folder / "model.keras")
+        branches = sorted(i.name for i in self.model.inputs)
+        expected = sorted(
+            b for b, used in (("audio", self.inputs.uses_audio), ("text", self.inputs.uses_text)) if used
+        )
+        if branches != expected:
+            raise ValueError(
+                f"{folder}: model.keras reads {branches} but preprocessing.json describes a "
+                f"{self.inputs.modality} network (reading {expected}); the files come from different models"
+            )
+        if self.inputs.uses_audio:
+            width = self.model.get_layer("audio").output.shape[-1]
+            if width != self.inputs.n_features:
+                raise ValueError(
+                    f"{folder}: model.keras reads {width} audio features per step, preprocessing.json "
+                    f"says {self.inputs.n_features}; the files come from different models"
+                )
 
     @property
     def modality(self) -> str:
@@ -256,12 +320,14 @@ class TrainedModel:
     def add_speaker(self, speaker: str, wav_paths: list[str | Path]) -> None:
         """Normalise ``speaker`` with statistics of these recordings (read and pooled as in training).
 
-        Does nothing for a network without per-speaker normalisation. Explained in 07_try_it.
+        Does nothing for a network without per-speaker normalisation. Raises ``ValueError`` naming a
+        recording that cannot be read or holds no speech (silence or noise would skew the statistics).
+        Explained in 07_try_it.
         """
         if not (self.inputs.uses_audio and self.inputs.normaliser and self.inputs.normaliser.per_speaker):
             return
         config = self.inputs.feature_config
-        self.inputs.add_speaker(speaker, [compute_features(load_audio(path), config) for path in wav_paths])
+        self.inputs.add_speaker(speaker, [compute_features(voice_sample(path), config) for path in wav_paths])
 
     def probabilities_of(self, sequences: Sequences) -> np.ndarray:
         """Class probabilities of prepared rows (``inputs.encode``), shape (n, len(classes)), in batches."""
@@ -301,6 +367,30 @@ class TrainedModel:
     ) -> dict[str, list[np.ndarray]]:
         """branch -> each row's attention weights over its real steps; arguments as ``probabilities``."""
         return self.attention_of(self.inputs.transform(table, features, new_speakers))
+
+
+def voice_sample(path: str | Path) -> np.ndarray:
+    """A recording of a speaker's voice as a waveform, refused (``ValueError`` naming it) when it holds no
+    speech: silence or noise. Plumbing for TrainedModel.add_speaker."""
+    waveform = load_audio(path)
+    wrong = [
+        f for f in unusual_audio(audio_facts(waveform)) if f.startswith(("no speech", "sounds like noise"))
+    ]
+    if wrong:
+        raise ValueError(f"{path} cannot serve as a voice sample: {wrong[0]}")
+    return waveform
+
+
+def _load_network(path: Path) -> keras.Model:
+    """``keras.saving.load_model`` in safe mode (no code runs on loading), with an error naming the file."""
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except Exception as error:  # zip, HDF5, JSON and Keras errors alike: the file is not a saved network
+        first = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+        raise ValueError(
+            f"{path}: cannot be loaded as a Keras network ({type(error).__name__}: {first}); the file is "
+            "damaged or not a model.keras saved by PATHOS"
+        ) from error
 
 
 def model_folder(result: CVResult, fold: str | None = None) -> Path:

@@ -164,7 +164,7 @@ def _extract_one(path: str, config: FeatureConfig, entry: Path) -> tuple[np.ndar
     try:
         features = compute_features(load_audio(path), config)
     except ValueError as error:
-        return None, str(error)
+        return None, str(error) if str(path) in str(error) else f"{path}: {error}"
     _atomic_save(entry, features)
     return features, None
 
@@ -182,11 +182,14 @@ def _extract_batches(todo: list, config: FeatureConfig) -> Iterator[tuple[np.nda
             except ValueError as error:
                 waves.append(str(error))
         frames = iter(whisper_frames([w for w in waves if not isinstance(w, str)], window_s=config.window_s))
-        for (_, _, entry), wave in zip(todo[first : first + size], waves, strict=True):
+        for (_, path, entry), wave in zip(todo[first : first + size], waves, strict=True):
             if isinstance(wave, str):
                 yield None, wave
                 continue
             features = next(frames)
+            if not np.isfinite(features).all():
+                yield None, f"{path}: whisper features came out NaN or infinite"
+                continue
             _atomic_save(entry, features)
             yield features, None
 

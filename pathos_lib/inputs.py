@@ -12,6 +12,7 @@ Explained in 02_feature_extraction (normalising, padding) and 03_audio_model (th
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -23,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .audio_features import FeatureConfig
-from .feature_cache import FeatureSet, extract_corpus
+from .feature_cache import FeatureSet, extract_corpus, file_identity
 from .text_features import Vocabulary
 
 if TYPE_CHECKING:  # models imports keras; the preprocessor itself does not need it
@@ -167,6 +168,63 @@ def _need(speakers: Sequence[str] | None, arrays: Sequence) -> list[str]:
     return [str(s) for s in speakers]
 
 
+def _read_json(path: Path) -> dict:
+    """A JSON object from ``path``, or ``ValueError`` naming the file and what is wrong with it."""
+    try:
+        state = json.loads(path.read_text())
+    except OSError as error:
+        raise ValueError(f"{path}: cannot be read ({error.strerror or error})") from error
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
+        raise ValueError(f"{path}: not valid JSON ({error})") from error
+    if not isinstance(state, dict):
+        raise ValueError(f"{path}: expected a JSON object, found {type(state).__name__}")
+    return state
+
+
+LEVEL_SAMPLE = 200  # training recordings read to measure the level range (all of them when fewer)
+
+
+def training_audio(table: pd.DataFrame, features: Mapping[str, np.ndarray], hop_s: float) -> dict:
+    """The lengths and speech levels the training recordings span, for flagging unusual inputs later.
+
+    ``table``: the training rows (``utt_id``; ``duration`` in seconds where known, ``wav_path``);
+    ``features``: their unpooled frames (lengths where ``duration`` is missing), ``hop_s`` seconds apart.
+    The level comes from at most ``LEVEL_SAMPLE`` recordings, drawn with a fixed seed (each measured once
+    per process). Returns ``{"seconds": [lo, hi], "level_dbfs": [lo, hi] or None, "recordings": n}``.
+    Plumbing for ModelInputs.fit; the ranges are used by Predictor.predict (07_try_it).
+    """
+    seconds = [len(features[u]) * hop_s for u in table["utt_id"]]
+    if "duration" in table.columns:
+        known = pd.to_numeric(table["duration"], errors="coerce").to_numpy(float)
+        seconds = [d if np.isfinite(d) and d > 0 else s for d, s in zip(known, seconds, strict=True)]
+    paths = table.get("wav_path", pd.Series([], dtype=str)).dropna().astype(str)
+    if len(paths) > LEVEL_SAMPLE:
+        paths = paths.sample(LEVEL_SAMPLE, random_state=0)
+    levels = [level for level in map(_speech_level, paths) if level is not None]
+    return {
+        "seconds": [round(float(min(seconds)), 3), round(float(max(seconds)), 3)],
+        "level_dbfs": [round(min(levels), 1), round(max(levels), 1)] if levels else None,
+        "recordings": len(levels),
+    }
+
+
+@functools.lru_cache(maxsize=100_000)
+def _speech_level_of(path: str, identity: str) -> float | None:
+    from .audio import audio_facts, load_audio
+
+    try:
+        return audio_facts(load_audio(path)).level_dbfs
+    except (OSError, ValueError):
+        return None  # an unreadable file is reported where the features are read
+
+
+def _speech_level(path: str) -> float | None:
+    try:
+        return _speech_level_of(path, file_identity(path))
+    except OSError:
+        return None
+
+
 def pad_sequences(
     sequences: Sequence[np.ndarray],
     max_len: int | None = None,
@@ -285,6 +343,7 @@ class ModelInputs:
         self.normaliser: Normaliser | None = None
         self.vocabulary: Vocabulary | None = None
         self.n_features: int | None = None
+        self.trained_on: dict | None = None  # the training recordings' length and level ranges (audio)
         self.fitted = False
 
     @property
@@ -331,6 +390,7 @@ class ModelInputs:
             raise ValueError("ModelInputs.fit needs at least one training row")
         if self.uses_audio:
             features = self.extract(table) if features is None else features
+            self.trained_on = training_audio(table, features, self.feature_config.hop_s)
             pooled = [self.pool(features[u]) for u in table["utt_id"]]
             self.n_features = pooled[0].shape[1]
             self.normaliser = None  # "none": raw features, as the thesis fed them
@@ -428,7 +488,7 @@ class ModelInputs:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         state = {"modality": self.modality, "classes": self.classes, "config": self.config.to_dict(),
-                 "n_features": self.n_features}  # fmt: skip
+                 "n_features": self.n_features, "trained_on": self.trained_on}  # fmt: skip
         if self.normaliser is not None:
             self.normaliser.save(folder)
         if self.vocabulary is not None:
@@ -437,18 +497,50 @@ class ModelInputs:
 
     @classmethod
     def load(cls, folder: str | os.PathLike) -> ModelInputs:
-        """The preprocessor saved by ``save`` in ``folder``."""
+        """The preprocessor saved by ``save`` in ``folder``; raises ``ValueError`` naming a file that is
+        missing, unreadable or not what ``save`` writes."""
         from .models import ModelConfig
 
         folder = Path(folder)
-        state = json.loads((folder / "preprocessing.json").read_text())
+        path = folder / "preprocessing.json"
+        state = _read_json(path)
+        missing = [key for key in ("modality", "config", "n_features") if key not in state]
         if "classes" not in state:
-            raise ValueError(f"{folder}: saved by an older PATHOS (no 'classes'); run cross_validate again")
-        inputs = cls(state["modality"], ModelConfig.from_dict(state["config"]), state["classes"])
+            raise ValueError(f"{path}: saved by an older PATHOS (no 'classes'); run cross_validate again")
+        if missing:
+            raise ValueError(f"{path}: lacks {missing}; not a preprocessing.json written by PATHOS")
+        known = set(ModelConfig.__dataclass_fields__)
+        unknown = sorted(set(state["config"]) - known)
+        if unknown:
+            raise ValueError(
+                f"{path}: unknown setting(s) {unknown} in 'config' (saved by another PATHOS version, or "
+                f"edited); known: {sorted(known)}"
+            )
+        try:
+            inputs = cls(state["modality"], ModelConfig.from_dict(state["config"]), state["classes"])
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{path}: {error}") from error
         inputs.n_features = state["n_features"]
-        if (folder / "normaliser.json").is_file():
-            inputs.normaliser = Normaliser.load(folder)
-        if (folder / "vocabulary.json").is_file():
-            inputs.vocabulary = Vocabulary.from_json(folder / "vocabulary.json")
+        inputs.trained_on = state.get("trained_on")  # None in folders saved before it was recorded
+        if inputs.uses_audio and inputs.config.normalisation != "none":
+            if not (folder / "normaliser.json").is_file():
+                raise ValueError(
+                    f"{folder}: normaliser.json is missing; this {inputs.modality} network normalises its "
+                    f"audio ({inputs.config.normalisation!r}) with the statistics saved there"
+                )
+            try:
+                inputs.normaliser = Normaliser.load(folder)
+            except (OSError, ValueError, KeyError, TypeError, EOFError) as error:
+                raise ValueError(f"{folder}: the normaliser's files cannot be read ({error})") from error
+        if inputs.uses_text:
+            vocabulary = folder / "vocabulary.json"
+            if not vocabulary.is_file():
+                raise ValueError(
+                    f"{folder}: vocabulary.json is missing; this {inputs.modality} network reads words"
+                )
+            try:
+                inputs.vocabulary = Vocabulary.from_json(vocabulary)
+            except (OSError, ValueError, KeyError, TypeError) as error:
+                raise ValueError(f"{vocabulary}: not a vocabulary saved by PATHOS ({error})") from error
         inputs.fitted = True
         return inputs

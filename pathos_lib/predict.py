@@ -25,9 +25,9 @@ Explained in 07_try_it.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .asr import AsrConfig, Transcript, transcribe
-from .audio import SAMPLE_RATE, as_waveform, duration_s
+from .audio import SAMPLE_RATE, as_waveform, audio_facts, duration_s, unusual_audio
 from .audio_features import compute_features
 from .experiment import TrainedModel, model_folder
 from .results import CVResult
@@ -56,7 +56,9 @@ class Prediction:
     ``skipped``: network -> why it was not used (no audio, an empty transcript). ``notes``: remarks such
     as an unknown speaker's normalisation; ``duration_s``: the audio's length (None without audio);
     ``transcript``: as given, or as heard; ``heard``: the speech recogniser's ``Transcript`` when it made
-    the transcript (None when one was given).
+    the transcript (None when one was given). ``warnings``: why the input is far from what the networks
+    were trained on (no speech, noise, clipping, a level or length no training recording had): the
+    probabilities are then not to be trusted.
     Explained in 07_try_it.
     """
 
@@ -67,6 +69,7 @@ class Prediction:
     duration_s: float | None = None
     transcript: str = ""
     heard: Transcript | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def predicted(self) -> dict[str, str]:
@@ -86,6 +89,7 @@ class Prediction:
             lines.insert(0, f"heard (speech recognition): {said}")
         lines += [f"not used: {name} ({why})" for name, why in self.skipped.items()]
         lines += [f"note: {note}" for note in self.notes]
+        lines += [f"WARNING: {text}; these probabilities are not to be trusted" for text in self.warnings]
         return "\n".join(lines)
 
 
@@ -97,10 +101,11 @@ class Predictor:
     Explained in 07_try_it.
     """
 
-    def __init__(self, networks: dict[str, TrainedModel]) -> None:
+    def __init__(self, networks: dict[str, TrainedModel], unavailable: dict[str, str] | None = None) -> None:
         if not networks:
             raise ValueError("A Predictor needs at least one trained network")
         self.networks = {name: networks[name] for name in MODEL_ORDER if name in networks}
+        self.unavailable = dict(unavailable or {})  # model folder -> why it could not be loaded
         classes = {tuple(model.classes) for model in self.networks.values()}
         if len(classes) > 1:
             raise ValueError(f"The networks were trained on different classes: {sorted(classes)}")
@@ -110,31 +115,50 @@ class Predictor:
     def load(cls, model_dir: str | Path) -> Predictor:
         """The networks in ``model_dir``: one model folder, or a folder with at most one per modality.
 
-        Returns a ``Predictor``; raises ``FileNotFoundError`` when there is no model, ``ValueError`` when
-        there are several of one kind.
+        Every folder holding a ``model.keras`` or a ``preprocessing.json`` is loaded; one that cannot be
+        (a file missing, cut, changed since saving, or from another model) is left out with the reason, in
+        ``unavailable``, a warning and each prediction's ``skipped``. Returns a ``Predictor``; raises
+        ``FileNotFoundError`` when there is no model, ``ValueError`` when there are several of one kind or
+        none could be loaded (naming each file and what is wrong with it).
         """
         model_dir = Path(model_dir)
         if not model_dir.is_dir():
             raise FileNotFoundError(
                 f"No model folder at {model_dir}; `make notebooks` writes build/models/try_it (notebook 07)"
             )
-        found: dict[str, list[Path]] = {}
-        for marker in sorted(model_dir.rglob("preprocessing.json")):
-            modality = json.loads(marker.read_text())["modality"]
-            found.setdefault(modality, []).append(marker.parent)
-        if not found:
+        folders = sorted(
+            {p.parent for name in ("model.keras", "preprocessing.json") for p in model_dir.rglob(name)}
+        )
+        if not folders:
             raise FileNotFoundError(
                 f"No trained model under {model_dir} (expected model.keras and preprocessing.json, as "
                 "cross_validate saves them under build/models/)"
             )
-        several = {m: folders for m, folders in found.items() if len(folders) > 1}
+        found: dict[str, list[TrainedModel]] = {}
+        unavailable: dict[str, str] = {}
+        for folder in folders:
+            try:
+                network = TrainedModel(folder)
+            except (FileNotFoundError, ValueError) as error:
+                unavailable[str(folder)] = str(error)
+                continue
+            found.setdefault(network.modality, []).append(network)
+        several = {m: networks for m, networks in found.items() if len(networks) > 1}
         if several:
-            listed = "; ".join(f"{m}: {', '.join(map(str, folders[:3]))}" for m, folders in several.items())
+            listed = "; ".join(
+                f"{m}: {', '.join(str(n.folder) for n in networks[:3])}" for m, networks in several.items()
+            )
             raise ValueError(
                 f"{model_dir} holds several models of one kind ({listed}); point to one model folder, or "
                 "to a folder with at most one audio, text and fused model (see Predictor.save)"
             )
-        return cls({modality: TrainedModel(folders[0]) for modality, folders in found.items()})
+        if not found:
+            raise ValueError(
+                f"No model under {model_dir} could be loaded: " + "; ".join(unavailable.values())
+            )
+        for folder, why in unavailable.items():
+            warnings.warn(f"model folder {folder} not used: {why}", stacklevel=2)
+        return cls({modality: networks[0] for modality, networks in found.items()}, unavailable)
 
     def add_speaker(self, speaker: str, wav_paths: list[str | Path]) -> None:
         """Normalise ``speaker``'s audio with statistics of these recordings of their voice (no labels).
@@ -142,7 +166,10 @@ class Predictor:
         The networks were trained on per-speaker normalised features; a few utterances of a new voice
         (ideally a minute or more) bring its input close to what the networks saw in training.
         ``wav_paths``: wav files of that voice (any rate). Later ``predict(..., speaker=speaker)`` uses them.
+        Raises ``ValueError`` naming a recording that cannot be read or holds no speech (silence, noise).
         """
+        if not wav_paths:
+            raise ValueError(f"add_speaker needs at least one recording of {speaker}'s voice")
         for network in self.networks.values():
             network.add_speaker(speaker, wav_paths)
 
@@ -194,7 +221,12 @@ class Predictor:
             transcript = heard.text
         transcript = "" if transcript is None else str(transcript)
         speaker = speaker or NEW_SPEAKER
-        rows, attention, skipped, notes = {}, {}, {}, []
+        rows, attention, notes, flags = {}, {}, [], []
+        skipped = {folder: f"could not be loaded: {why}" for folder, why in self.unavailable.items()}
+        facts = None if waveform is None else audio_facts(waveform)
+        if facts is not None:
+            hearing = [n.inputs.trained_on for n in self.networks.values() if n.inputs.uses_audio]
+            flags = unusual_audio(facts, next((t for t in hearing if t), None))
         features: dict[str, np.ndarray] = {}
         for name, network in self.networks.items():
             inputs = network.inputs
@@ -208,8 +240,20 @@ class Predictor:
                 if heard is not None and heard.empty:
                     skipped[name] = f"speech recognition heard no words ({heard.note})"
                 continue
+            if inputs.uses_text and len(words) > inputs.config.max_tokens:
+                notes.append(
+                    f"cut: the transcript has {len(words)} tokens; the networks that read words read its "
+                    f"first {inputs.config.max_tokens} (max_tokens)"
+                )
             frames = None
             if inputs.uses_audio:
+                limit = inputs.config.max_frames * inputs.step_seconds
+                if facts.duration_s > limit:
+                    notes.append(
+                        f"cut: the recording lasts {facts.duration_s:.1f} s; the networks that hear read its "
+                        f"first {limit:.1f} s (max_frames: {inputs.config.max_frames} steps of "
+                        f"{inputs.step_seconds * 1000:.0f} ms)"
+                    )
                 kind = inputs.config.audio_feature
                 if kind not in features:
                     features[kind] = compute_features(waveform, inputs.feature_config)
@@ -239,7 +283,16 @@ class Predictor:
         return Prediction(
             probabilities=probabilities, attention=attention, skipped=skipped, notes=sorted(set(notes)),
             duration_s=None if waveform is None else duration_s(waveform), transcript=transcript, heard=heard,
+            warnings=flags,
         )  # fmt: skip
+
+
+def shorten(text: str, limit: int = 200) -> str:
+    """``text`` itself, or its first ``limit`` characters and how many words it has in all. Plumbing for
+    main and plot_prediction."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit].rstrip()}... ({len(text.split())} words in all)"
 
 
 def plot_prediction(prediction: Prediction, waveform: np.ndarray | None = None, title: str = ""):
@@ -293,7 +346,7 @@ def plot_prediction(prediction: Prediction, waveform: np.ndarray | None = None, 
     if words is not None:
         ax = axes.pop(0)
         draw_word_attention(ax, list(words["word"]), words["weight"].to_numpy(), list(~words["known"]))
-        ax.set_title(f'{text_source} network: attention over words ("{prediction.transcript}")')
+        ax.set_title(f'{text_source} network: attention over words ("{shorten(prediction.transcript, 90)}")')
     fig.tight_layout()
     return fig
 
@@ -335,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, ValueError, ImportError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    given = "" if prediction.heard is not None else f' "{prediction.transcript}"'
+    given = "" if prediction.heard is not None else f' "{shorten(prediction.transcript)}"'
     print(f"{args.wav} ({prediction.duration_s:.2f} s){given}")
     print(prediction.table())
     return 0 if not prediction.probabilities.empty else 1

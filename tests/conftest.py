@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import matplotlib
 import numpy as np
@@ -28,6 +29,33 @@ def synthetic_root(tmp_path_factory) -> Path:
 
     folder = tmp_path_factory.mktemp("synthetic") / "corpus"
     return make_corpus(folder, utterances_per_session=40, seed=0, progress=False)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, synthetic_root):
+    """Tiny audio, text and fused networks trained on the thesis split of the small synthetic corpus and
+    saved as one model folder (``model_dir``), with ``table`` and ``results``; ``PATHOS_BUILD`` and
+    ``PATHOS_DATA`` point into a temporary ``folder`` for the rest of the module."""
+    from pathos_lib.corpus import load_iemocap
+    from pathos_lib.experiment import cross_validate
+    from pathos_lib.models import ModelConfig
+    from pathos_lib.predict import Predictor
+
+    tiny = ModelConfig(
+        dense_units=(16,), lstm_units=8, fusion_units=16, embedding_dim=8, epochs=3, patience=0
+    )
+    folder = tmp_path_factory.mktemp("trained")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATHOS_BUILD", str(folder / "build"))
+        patch.setenv("PATHOS_DATA", str(folder / "data"))
+        table = load_iemocap(synthetic_root)
+        table.attrs = {"corpus": "synthetic-test"}
+        results = [
+            cross_validate(table, modality, protocol="thesis", config=tiny, progress=False)
+            for modality in ("audio", "text", "fusion")
+        ]
+        model_dir = Predictor.from_results(results).save(folder / "try_it")
+        yield SimpleNamespace(table=table, results=results, model_dir=model_dir, folder=folder)
 
 
 def summary(utt_id: str, code: str, start: float = 1.0, end: float = 2.5, vad=(2.5, 3.0, 3.5)) -> str:

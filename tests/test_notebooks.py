@@ -177,6 +177,15 @@ def test_07_try_it(tmp_path_factory):
     )
     assert set(metrics["silence_skipped"]) == {"text", "fusion"}
     assert all("heard no words" in why for why in metrics["silence_skipped"].values())
+    # inputs far from the training recordings are flagged, what cannot be read is said to be cut
+    assert metrics["usual_warnings"] == []  # a held-out utterance of the corpus is nothing unusual
+    assert any(w.startswith("no speech") for w in metrics["silence_warnings"])
+    odd, cut = metrics["unusual_warnings"], metrics["unusual_notes"]
+    assert [w for w in odd["white noise"] if w.startswith("sounds like noise")]
+    assert [w for w in odd["clipped"] if w.startswith("clipped")]
+    assert [w for w in odd["five minutes"] if w.startswith("longer than any training recording")]
+    assert [n for n in cut["five minutes"] if n.startswith("cut: the recording lasts 300.0 s")]
+    assert [n for n in metrics["long_transcript_notes"] if n.startswith("cut: the transcript has")]
     for name in networks:  # the held-out split is the thesis split here: same fold, same seed as notebook 06
         assert metrics["test_ua"][name] == pytest.approx(results[f"thesis/{name}"]["ua"])
         assert (Path(os.environ["PATHOS_BUILD"]) / metrics["model_dir"] / name / "model.keras").is_file()

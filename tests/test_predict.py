@@ -12,41 +12,28 @@ import pytest
 import soundfile as sf
 
 from pathos_lib.audio import SAMPLE_RATE, as_waveform, load_audio
-from pathos_lib.corpus import load_iemocap
-from pathos_lib.experiment import TrainedModel, cross_validate, model_folder
-from pathos_lib.models import ModelConfig
+from pathos_lib.experiment import TrainedModel, model_folder
 from pathos_lib.predict import Predictor, main
 
-TINY = ModelConfig(dense_units=(16,), lstm_units=8, fusion_units=16, embedding_dim=8, epochs=3, patience=0)
+
+@pytest.fixture(scope="module")
+def build(trained):
+    return trained.folder
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("predict")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PATHOS_BUILD", str(folder / "build"))
-        patch.setenv("PATHOS_DATA", str(folder / "data"))
-        yield folder
+def table(trained):
+    return trained.table
 
 
 @pytest.fixture(scope="module")
-def table(synthetic_root):
-    table = load_iemocap(synthetic_root)
-    table.attrs = {"corpus": "synthetic-test"}
-    return table
+def results(trained):
+    return trained.results
 
 
 @pytest.fixture(scope="module")
-def results(build, table):
-    return [
-        cross_validate(table, modality, protocol="thesis", config=TINY, progress=False)
-        for modality in ("audio", "text", "fusion")
-    ]
-
-
-@pytest.fixture(scope="module")
-def model_dir(results, build):
-    return Predictor.from_results(results).save(build / "try_it")
+def model_dir(trained):
+    return trained.model_dir
 
 
 @pytest.fixture(scope="module")
