@@ -32,7 +32,7 @@ SAVE_AS := -p save_as try_it_$(CORPUS)
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test test-fast test-browser chromium screenshots notebooks figures lint bench lab clean
+.PHONY: help setup test test-fast test-browser chromium screenshots notebooks figures lint bench lab caches clean-caches clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -103,6 +103,13 @@ bench: $(STAMP) ## speed benchmarks (print ratios measured in one run); REAL_DAT
 
 lab: $(STAMP) ## start JupyterLab on the notebooks
 	$(BIN)/jupyter lab notebooks
+
+caches: $(STAMP) ## list the cache folders under data/ (features, ASR, decoded clips, corpora) with their sizes
+	@$(BIN)/python -m pathos_lib.paths caches
+
+DAYS ?= 30
+clean-caches: $(STAMP) ## remove the cache folders not used for DAYS days (default 30; DAYS=0: all)
+	@$(BIN)/python -m pathos_lib.paths remove-caches $(DAYS)
 
 clean: ## remove build outputs and the generated synthetic corpus (not .venv)
 	rm -rf build data/synthetic .pytest_cache .ruff_cache

@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 
 from .audio import SAMPLE_RATE, SILENCE_DBFS, as_waveform, load_audio, speech_level_dbfs
 from .feature_cache import _safe_stem, file_identity
-from .paths import data_dir
+from .paths import data_dir, make_folder
 from .pretrained import in_worker, require, whisper_model
 
 ASR_MODEL = "whisper-tiny.en"
@@ -144,8 +144,8 @@ def transcribe_corpus(
     a note naming the file, and a warning counts them: nothing is dropped. Explained in 09_speech_recognition.
     """
     config = config or AsrConfig()
-    folder = Path(cache_dir) if cache_dir is not None else data_dir() / "asr" / config.key
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_folder(Path(cache_dir) if cache_dir is not None else data_dir() / "asr" / config.key)
+    os.utime(folder)  # cache_folders() says when it was last used
     found: dict[int, tuple[Transcript, bool]] = {}
     to_do: list[tuple[int, str, Path]] = []
     for index, path in enumerate(table["wav_path"]):

@@ -119,7 +119,7 @@ def decode_to_wav(path: str | os.PathLike, cache_dir: str | os.PathLike | None =
     """
     import av
 
-    from .paths import data_dir
+    from .paths import data_dir, make_folder
 
     source = Path(path)
     try:
@@ -147,7 +147,7 @@ def decode_to_wav(path: str | os.PathLike, cache_dir: str | os.PathLike | None =
     samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
     if samples.size == 0:
         raise ValueError(f"Clip {source} holds no audio samples")
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder)
     partial = target.with_suffix(".partial.wav")
     sf.write(partial, samples, SAMPLE_RATE, subtype="PCM_16")
     partial.replace(target)  # atomic: a killed run leaves no half-written wav under the final name

@@ -23,7 +23,7 @@ import pandas as pd
 
 from .audio import load_audio
 from .audio_features import PRETRAINED_KINDS, FeatureConfig, compute_features
-from .paths import data_dir
+from .paths import data_dir, make_folder
 
 
 @dataclass
@@ -101,8 +101,8 @@ def extract_corpus(
     if "wav_path" not in table.columns or "utt_id" not in table.columns:
         raise ValueError("extract_corpus needs a table with 'utt_id' and 'wav_path' columns")
     folder = Path(cache_dir) if cache_dir is not None else feature_cache_dir()
-    folder = folder / config.key
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_folder(folder / config.key)
+    os.utime(folder)  # cache_folders() says when each configuration was last used
     existing = _cache_entries(folder) if use_cache else {}
 
     result = FeatureSet(config, {})
@@ -118,10 +118,15 @@ def extract_corpus(
         except OSError as error:
             result.failed[utt_id] = f"{path}: {error.strerror or error}"
             continue
-        stem = _safe_stem(utt_id)
-        entry = folder / f"{stem}.{identity}.npy"
+        stem, where = _safe_stem(utt_id), _path_key(path)
+        entry = folder / f"{stem}.{where}.{identity}.npy"
         known = existing.get(stem, [])
-        stale += [folder / name for name in known if name != entry.name]
+        # the same file, changed since (or named the old way): stale; the same id at another path (another
+        # corpus, the synthetic corpus at another size) keeps its own entry
+        for name in known:
+            parts = name.split(".")  # stem, path key, identity, "npy"
+            if name != entry.name and (len(parts) != 4 or parts[1] == where):
+                stale.append(folder / name)
         if entry.name in known:
             try:
                 result.arrays[utt_id] = np.load(entry, mmap_mode="r", allow_pickle=False)
@@ -136,18 +141,25 @@ def extract_corpus(
         if config.audio_feature in PRETRAINED_KINDS:  # one model (in its worker), an utterance per core
             outputs = _extract_batches(todo, config)
         else:
-            jobs = (delayed(_extract_one)(path, config, entry) for _, path, entry in todo)
+            jobs = (delayed(_extract_one)(path, config, entry, os.getpid()) for _, path, entry in todo)
             runner = Parallel(n_jobs=n_jobs, return_as="generator", batch_size="auto") if n_jobs > 1 else None
             outputs = runner(jobs) if runner else (job[0](*job[1], **job[2]) for job in jobs)
-        for (utt_id, _, _), (array, error) in tqdm(
-            zip(todo, outputs, strict=True), total=len(todo), disable=not progress, desc=config.audio_feature
-        ):
-            if error is None:
-                array.flags.writeable = False  # like the memory-mapped cached ones
-                result.arrays[utt_id] = array
-                result.computed += 1
-            else:
-                result.failed[utt_id] = error
+        try:
+            for (utt_id, _, _), (array, error) in tqdm(
+                zip(todo, outputs, strict=True),
+                total=len(todo),
+                disable=not progress,
+                desc=config.audio_feature,
+            ):
+                if error is None:
+                    array.flags.writeable = False  # like the memory-mapped cached ones
+                    result.arrays[utt_id] = array
+                    result.computed += 1
+                else:
+                    result.failed[utt_id] = error
+        finally:
+            if config.audio_feature not in PRETRAINED_KINDS and n_jobs > 1:
+                _stop_workers()
     for path in stale:
         path.unlink(missing_ok=True)
     if result.failed:
@@ -160,7 +172,19 @@ def extract_corpus(
     return result
 
 
-def _extract_one(path: str, config: FeatureConfig, entry: Path) -> tuple[np.ndarray | None, str | None]:
+def _stop_workers() -> None:
+    """End joblib's worker processes now: by default they wait 5 minutes for more work, a few hundred MB
+    each, in a notebook kernel that may never ask again (or after it was killed)."""
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True, kill_workers=True)
+
+
+def _extract_one(
+    path: str, config: FeatureConfig, entry: Path, parent: int | None = None
+) -> tuple[np.ndarray | None, str | None]:
+    if parent is not None and parent != os.getpid() and os.getppid() != parent:
+        os._exit(0)  # the run that asked is gone (killed): a worker must not go on for it
     try:
         features = compute_features(load_audio(path), config)
     except ValueError as error:
@@ -212,6 +236,11 @@ def file_identity(path: str) -> str:
     stat = os.stat(path)
     text = f"{os.path.abspath(path)}|{stat.st_size}|{stat.st_mtime_ns}"
     return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def _path_key(path: str) -> str:
+    """A short hash of a file's absolute path: two corpora sharing utterance ids keep separate entries."""
+    return hashlib.sha1(os.path.abspath(path).encode()).hexdigest()[:8]
 
 
 _SAFE = re.compile(r"^[A-Za-z0-9_\-]+$")

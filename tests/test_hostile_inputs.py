@@ -10,7 +10,12 @@ no speech. Model folders: every file cut, garbled, missing or swapped.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -325,3 +330,127 @@ def test_nothing_loadable_is_one_error_naming_every_file(model_dir, tmp_path, ca
     sf.write(wav, 0.1 * np.sin(np.arange(SAMPLE_RATE) / 5), SAMPLE_RATE)
     assert main([str(folder), str(wav), "hello"]) == 1
     assert "audio/model.keras: cannot be loaded" in capsys.readouterr().err
+
+
+def test_an_unreadable_voice_sample_is_named_for_the_command(model_dir, table, tmp_path, capsys):
+    garbage = tmp_path / "voice.wav"
+    garbage.write_bytes(b"RIFF....WAVEfmt nothing useful")
+    assert main([str(model_dir), table["wav_path"].iloc[0], "hello", "--voice", str(garbage)]) == 1
+    error = capsys.readouterr().err
+    assert "voice.wav" in error and "remove those rows" not in error and error.count("\n") == 1
+
+
+# ------------------------------------------------------------------------------ caches, processes
+
+
+def _tones(folder, frequencies):
+    folder.mkdir(parents=True)
+    rows = []
+    for i, frequency in enumerate(frequencies):
+        path = folder / f"u{i}.wav"
+        sf.write(path, 0.3 * np.sin(2 * np.pi * frequency * np.arange(8000) / SAMPLE_RATE), SAMPLE_RATE)
+        rows.append({"utt_id": f"u{i}", "wav_path": str(path)})
+    return pd.DataFrame(rows)
+
+
+def test_two_corpora_sharing_ids_keep_their_cached_features(tmp_path):
+    first, second = _tones(tmp_path / "one", [200, 300]), _tones(tmp_path / "two", [500, 700])
+    cache = tmp_path / "cache"
+    for table_ in (first, second):
+        assert extract_corpus(table_, "logmel", cache_dir=cache, n_jobs=1, progress=False).computed == 2
+    for table_ in (first, second, first):  # switching back and forth recomputes nothing
+        again = extract_corpus(table_, "logmel", cache_dir=cache, n_jobs=1, progress=False)
+        assert (again.computed, again.from_cache) == (0, 2)
+        expected = compute_features(load_audio(table_["wav_path"].iloc[1]), "logmel")
+        assert np.allclose(again["u1"], expected)
+
+
+def test_cache_folders_are_listed_and_removed(tmp_path, monkeypatch, capsys):
+    from pathos_lib.paths import cache_folders, remove_caches
+    from pathos_lib.paths import main as paths_main
+
+    monkeypatch.setenv("PATHOS_DATA", str(tmp_path / "data"))
+    extract_corpus(_tones(tmp_path / "wavs", [200, 300]), "logmel", n_jobs=1, progress=False)
+    [entry] = cache_folders()
+    assert entry["kind"] == "features" and entry["files"] == 2 and entry["bytes"] > 1000
+    assert paths_main(["caches"]) == 0 and entry["folder"] in capsys.readouterr().out
+    with pytest.raises(ValueError, match="not cache folders"):
+        remove_caches(folders=[str(tmp_path)])
+    assert remove_caches(older_than_days=1) == []  # used just now
+    assert [e["folder"] for e in remove_caches(folders=[entry["folder"]])] == [entry["folder"]]
+    assert cache_folders() == []
+
+
+def test_an_unwritable_data_folder_is_named(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("PATHOS_DATA", str(blocker / "data"))
+    with pytest.raises(OSError, match=r"Cannot write to .*a-file/data/features.*set PATHOS_DATA"):
+        extract_corpus(_tones(tmp_path / "wavs", [200]), "logmel", n_jobs=1, progress=False)
+
+
+def test_prediction_and_voices_write_nothing(predictor, table, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATHOS_DATA", str(tmp_path / "data"))
+    speaker = table["speaker"].iloc[0]
+    predictor.add_speaker(speaker, list(table.loc[table["speaker"] == speaker, "wav_path"])[:3])
+    predictor.predict(table["wav_path"].iloc[0], table["transcript"].iloc[0], speaker=speaker)
+    assert not (tmp_path / "data").exists()
+
+
+def _children_named(pid: int, word: str) -> list[int]:
+    """Processes whose parent is ``pid`` and whose command line holds ``word`` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().split(") ")[1].split()[1]) == pid:
+                if word in (entry / "cmdline").read_text():
+                    found.append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_workers_do_not_outlive_their_run(tmp_path):
+    table_ = _tones(tmp_path / "wavs", [200, 300, 400, 500])
+    extract_corpus(table_, "logmel", cache_dir=tmp_path / "cache", n_jobs=2, progress=False)
+    assert _children_named(os.getpid(), "LokyProcess") == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_workers_end_when_their_run_is_killed(tmp_path):
+    """SIGKILL of the process that started them (a kernel killed by the OOM killer, say)."""
+    wavs = _tones(tmp_path / "wavs", [200 + 10 * i for i in range(400)])
+    wavs.to_csv(tmp_path / "table.csv", index=False)
+    code = (
+        "import pandas as pd, sys; from pathos_lib.feature_cache import extract_corpus; "
+        f"extract_corpus(pd.read_csv({str(tmp_path / 'table.csv')!r}), 'thesis34', "
+        f"cache_dir={str(tmp_path / 'cache')!r}, n_jobs=2, progress=False)"
+    )
+    run = subprocess.Popen([sys.executable, "-c", code])
+    deadline, workers = time.monotonic() + 60, []
+    while not workers and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.2)
+        workers = _children_named(run.pid, "LokyProcess")
+    assert workers, "the extraction ended before its workers could be seen"
+    run.kill()
+    run.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
+        time.sleep(0.5)
+    alive = [
+        w
+        for w in workers
+        if Path(f"/proc/{w}/cmdline").exists() and "Loky" in Path(f"/proc/{w}/cmdline").read_text()
+    ]
+    assert alive == [], f"joblib workers {alive} outlived the killed run"
+
+
+def test_the_command_line_names_a_recording_with_nan_samples(model_dir, tmp_path, capsys):
+    samples = np.random.default_rng(0).uniform(-0.1, 0.1, SAMPLE_RATE).astype(np.float32)
+    samples[::1000] = np.nan
+    path = tmp_path / "nan.wav"
+    sf.write(path, samples, SAMPLE_RATE, subtype="FLOAT")
+    assert main([str(model_dir), str(path), "hello"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("error: Audio file") and "nan.wav" in error and "Traceback" not in error
