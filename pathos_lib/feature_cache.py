@@ -58,6 +58,12 @@ class FeatureSet(Mapping):
         )
 
 
+# joblib's workers (a few hundred MB each) wait this long for the next extraction, then end (joblib's own
+# default is 5 minutes, in a notebook kernel that may never ask again); one whose run was killed ends at
+# its next task
+WORKER_IDLE_S = 10
+
+
 def feature_cache_dir() -> Path:
     """Default cache folder: ``<data_dir>/features`` (``PATHOS_DATA`` moves it).
 
@@ -142,24 +148,21 @@ def extract_corpus(
             outputs = _extract_batches(todo, config)
         else:
             jobs = (delayed(_extract_one)(path, config, entry, os.getpid()) for _, path, entry in todo)
-            runner = Parallel(n_jobs=n_jobs, return_as="generator", batch_size="auto") if n_jobs > 1 else None
+            runner = None
+            if n_jobs > 1:
+                runner = Parallel(
+                    n_jobs, return_as="generator", batch_size="auto", idle_worker_timeout=WORKER_IDLE_S
+                )
             outputs = runner(jobs) if runner else (job[0](*job[1], **job[2]) for job in jobs)
-        try:
-            for (utt_id, _, _), (array, error) in tqdm(
-                zip(todo, outputs, strict=True),
-                total=len(todo),
-                disable=not progress,
-                desc=config.audio_feature,
-            ):
-                if error is None:
-                    array.flags.writeable = False  # like the memory-mapped cached ones
-                    result.arrays[utt_id] = array
-                    result.computed += 1
-                else:
-                    result.failed[utt_id] = error
-        finally:
-            if config.audio_feature not in PRETRAINED_KINDS and n_jobs > 1:
-                _stop_workers()
+        for (utt_id, _, _), (array, error) in tqdm(
+            zip(todo, outputs, strict=True), total=len(todo), disable=not progress, desc=config.audio_feature
+        ):
+            if error is None:
+                array.flags.writeable = False  # like the memory-mapped cached ones
+                result.arrays[utt_id] = array
+                result.computed += 1
+            else:
+                result.failed[utt_id] = error
     for path in stale:
         path.unlink(missing_ok=True)
     if result.failed:
@@ -170,14 +173,6 @@ def extract_corpus(
             stacklevel=2,
         )
     return result
-
-
-def _stop_workers() -> None:
-    """End joblib's worker processes now: by default they wait 5 minutes for more work, a few hundred MB
-    each, in a notebook kernel that may never ask again (or after it was killed)."""
-    from joblib.externals.loky import get_reusable_executor
-
-    get_reusable_executor().shutdown(wait=True, kill_workers=True)
 
 
 def _extract_one(

@@ -411,9 +411,14 @@ def _children_named(pid: int, word: str) -> list[int]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
-def test_workers_do_not_outlive_their_run(tmp_path):
+def test_idle_workers_end_soon_after_their_run(tmp_path):
+    from pathos_lib.feature_cache import WORKER_IDLE_S
+
     table_ = _tones(tmp_path / "wavs", [200, 300, 400, 500])
     extract_corpus(table_, "logmel", cache_dir=tmp_path / "cache", n_jobs=2, progress=False)
+    deadline = time.monotonic() + WORKER_IDLE_S + 15  # joblib checks its idle workers now and then
+    while time.monotonic() < deadline and _children_named(os.getpid(), "LokyProcess"):
+        time.sleep(0.5)
     assert _children_named(os.getpid(), "LokyProcess") == []
 
 
