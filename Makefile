@@ -96,7 +96,7 @@ lint: $(STAMP) ## ruff over the library, tests, benchmarks and notebooks
 	$(BIN)/ruff format --check pathos_lib tests $(wildcard benchmarks)
 
 bench: $(STAMP) ## speed benchmarks (print ratios measured in one run); REAL_DATA=folder adds the real-data check
-	@set -e; for b in benchmarks/extract.py benchmarks/train.py benchmarks/corpora.py benchmarks/asr.py; do echo "== $$b"; $(BIN)/python $$b; done
+	@set -e; for b in benchmarks/extract.py benchmarks/train.py benchmarks/concurrency.py benchmarks/corpora.py benchmarks/asr.py; do echo "== $$b"; $(BIN)/python $$b; done
 	@echo "== benchmarks/pretrained.py"; $(BIN)/python benchmarks/pretrained.py $(if $(REAL_DATA),--real-data "$(REAL_DATA)")
 	@if [ -n "$(REAL_DATA)" ]; then echo "== benchmarks/real_data.py"; \
 		$(BIN)/python benchmarks/real_data.py "$(REAL_DATA)" --record benchmarks/measured/real_data.json; fi

@@ -35,6 +35,26 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from keras import layers, ops  # noqa: E402
 
+# One thread for torch's CPU math: these small networks train as fast on one as on two, and several kernels on
+# one machine (a lab's JupyterHub) then share its cores; torch's own choice, one thread per core, made two
+# runs on 2 cores take about 5x as long as one (benchmarks/concurrency.py). README: "Shared machines".
+DEFAULT_THREADS = 1
+
+
+def threads_from_environment() -> int:
+    """Apply ``PATHOS_THREADS`` (default ``DEFAULT_THREADS``; 0: torch's own choice, one per core) to
+    torch's CPU math (a GPU is not affected) and return the threads in use. Run when this module is
+    imported; README "Shared machines". Plumbing for the notebooks (they import pathos_lib.models)."""
+    value = os.environ.get("PATHOS_THREADS", str(DEFAULT_THREADS)).strip()
+    if not value.isdigit():
+        raise ValueError(f"PATHOS_THREADS must be a whole number of threads (0: one per core), got {value!r}")
+    if int(value):
+        torch.set_num_threads(int(value))
+    return torch.get_num_threads()
+
+
+THREADS = threads_from_environment()
+
 TEXT_FEATURES = ("learned", "glove")  # where the text network's word embeddings start
 
 

@@ -51,6 +51,30 @@ def test_other_backend_already_imported_is_refused():
     assert run.returncode != 0 and "needs the torch backend" in run.stderr
 
 
+@pytest.mark.parametrize(("value", "threads"), [(None, 1), ("3", 3), (" 2 ", 2), ("0", None)])
+def test_threads_follow_pathos_threads(value, threads):
+    """One thread by default (a shared machine's kernels share its cores); PATHOS_THREADS changes it."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PATHOS_THREADS"}
+    if value is not None:
+        env["PATHOS_THREADS"] = value
+    code = "import torch, pathos_lib.models as m; print(m.THREADS, torch.get_num_threads())"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    reported, used = map(int, run.stdout.split())
+    assert reported == used and (used == threads if threads else used >= 1)
+
+
+def test_a_bad_pathos_threads_is_named():
+    import os
+
+    env = os.environ | {"PATHOS_THREADS": "many"}
+    run = subprocess.run(
+        [sys.executable, "-c", "import pathos_lib.models"], capture_output=True, text=True, env=env
+    )
+    assert run.returncode != 0 and "PATHOS_THREADS must be a whole number" in run.stderr
+
+
 def padded(sequences: list[np.ndarray], steps: int) -> tuple[np.ndarray, np.ndarray]:
     """Zero-pad (time_i, dim) arrays to (n, steps, dim), with the mask of real steps."""
     batch = np.zeros((len(sequences), steps, sequences[0].shape[1]), "float32")
