@@ -12,7 +12,8 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 REAL_DATA ?=
 # Which corpus `make notebooks` runs on (README: "Real voices without a licence"), e.g.
 #   make notebooks CORPUS=ravdess CORPUS_ROOT=/data/RAVDESS
-# Other corpora than the synthetic one write to build/notebooks/<corpus>/ and build/figures/<corpus>/.
+# The synthetic corpus writes to build/notebooks/ and build/figures/ (make figures refreshes figures/);
+# other corpora to build/notebooks/<corpus>/ and build/figures/<corpus>/.
 CORPUS ?= synthetic
 # `make test` says so when the browser tier will be skipped (pytest -ra then lists the reason too)
 CHROMIUM_CHECK := command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
@@ -79,7 +80,7 @@ screenshots: test-browser ## copy the browser tests' screenshots of the two apps
 	cp build/screenshots/01_01_corpus_browser.png figures/app_corpus_browser.png
 	cp build/screenshots/07_03_typed_transcript.png figures/app_try_it.png
 
-notebooks: $(STAMP) ## run every notebook in order with papermill into build/notebooks/ (figures go to figures/); CORPUS=, CORPUS_ROOT= for another corpus
+notebooks: $(STAMP) ## run every notebook in order with papermill into build/notebooks/ (figures into build/figures/); CORPUS=, CORPUS_ROOT= for another corpus
 	@mkdir -p "$(NB_OUT)"
 	@set -e; root=""; if [ -n "$(CORPUS_ROOT)" ]; then root="$$(cd "$(CORPUS_ROOT)" && pwd)"; fi; \
 	for nb in $(NOTEBOOKS); do \
@@ -89,7 +90,8 @@ notebooks: $(STAMP) ## run every notebook in order with papermill into build/not
 			$$extra $(PARAMS); \
 	done
 
-figures: notebooks ## regenerate figures/ (they are written by the notebooks)
+figures: $(STAMP) ## run every notebook on the synthetic corpus and refresh the committed figures/ (the README's images)
+	$(MAKE) notebooks CORPUS=synthetic NB_ENV="PATHOS_FIGURES=$(CURDIR)/figures"
 
 lint: $(STAMP) ## ruff over the library, tests, benchmarks and notebooks
 	$(BIN)/ruff check pathos_lib tests notebooks $(wildcard benchmarks)

@@ -1,7 +1,7 @@
 """Where PATHOS keeps generated data, build outputs and figures.
 
-Defaults live inside the project checkout (``data/``, ``build/``, ``figures/``); environment variables
-override them: ``PATHOS_DATA``, ``PATHOS_BUILD``, ``PATHOS_FIGURES``.
+Defaults live inside the project checkout (``data/``, ``build/``, ``build/figures/``); environment
+variables override them: ``PATHOS_DATA``, ``PATHOS_BUILD``, ``PATHOS_FIGURES``.
 Explained in 01_data_exploration.
 """
 
@@ -39,10 +39,12 @@ def build_dir() -> Path:
 
 
 def figures_dir() -> Path:
-    """Figures saved by the notebooks (``PATHOS_FIGURES``, default ``figures/``).
+    """Figures saved by the notebooks (``PATHOS_FIGURES``, default ``build/figures/``, in ``PATHOS_BUILD``).
 
-    Returns the folder (it may not exist yet). Plumbing for plots.save_figure."""
-    return _folder("PATHOS_FIGURES", "figures")
+    A run leaves the committed ``figures/`` (the README's images) as they are: ``make figures`` refreshes
+    those. Returns the folder (it may not exist yet). Plumbing for plots.save_figure."""
+    value = os.environ.get("PATHOS_FIGURES")
+    return Path(value).expanduser() if value else build_dir() / "figures"
 
 
 def use_data_dir(folder: str | os.PathLike | None = None) -> Path:

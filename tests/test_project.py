@@ -272,3 +272,15 @@ def test_readme_gives_the_two_commands_and_ci_runs_the_test_one():
 def test_importing_the_package_imports_nothing_heavy():
     tree = ast.parse((PROJECT / "pathos_lib" / "__init__.py").read_text())
     assert not [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
+
+
+def test_a_run_draws_into_the_build_folder_not_the_committed_figures(monkeypatch, tmp_path):
+    from pathos_lib.paths import figures_dir
+
+    monkeypatch.delenv("PATHOS_FIGURES", raising=False)
+    monkeypatch.setenv("PATHOS_BUILD", str(tmp_path / "build"))
+    assert figures_dir() == tmp_path / "build" / "figures"
+    monkeypatch.delenv("PATHOS_BUILD")
+    assert figures_dir() == PROJECT / "build" / "figures"
+    makefile = (PROJECT / "Makefile").read_text()
+    assert 'NB_ENV="PATHOS_FIGURES=$(CURDIR)/figures"' in makefile  # only make figures refreshes figures/
