@@ -85,7 +85,7 @@ notebooks: $(STAMP) ## run every notebook in order with papermill into build/not
 	@set -e; root=""; if [ -n "$(CORPUS_ROOT)" ]; then root="$$(cd "$(CORPUS_ROOT)" && pwd)"; fi; \
 	for nb in $(NOTEBOOKS); do \
 		echo "== $$nb"; extra=""; case "$$nb" in *07_try_it*) extra="$(SAVE_AS)";; esac; \
-		$(NB_ENV) $(BIN)/papermill --kernel pathos --cwd notebooks --log-level WARNING \
+		PATHOS_PROGRESS=text $(NB_ENV) $(BIN)/papermill --kernel pathos --cwd notebooks --log-level WARNING \
 			"$$nb" "$(NB_OUT)/$$(basename $$nb)" $(CORPUS_PARAMS) $${root:+-p corpus_root "$$root"} \
 			$$extra $(PARAMS); \
 	done

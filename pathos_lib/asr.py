@@ -24,12 +24,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from .audio import SAMPLE_RATE, SILENCE_DBFS, as_waveform, load_audio, speech_level_dbfs
 from .feature_cache import _safe_stem, file_identity
 from .paths import data_dir, make_folder
 from .pretrained import in_worker, require, whisper_model
+from .records import progress_bar
 
 ASR_MODEL = "whisper-tiny.en"
 
@@ -162,7 +162,7 @@ def transcribe_corpus(
         else:
             to_do.append((index, path, entry))
     batch = 2 * (os.cpu_count() or 1)
-    with tqdm(total=len(table), desc="speech recognition", unit="utterance", disable=not progress,
+    with progress_bar(total=len(table), desc="speech recognition", unit="utterance", disable=not progress,
               mininterval=2.0, initial=len(found)) as bar:  # fmt: skip
         for first in range(0, len(to_do), batch):
             readable = []

@@ -24,6 +24,7 @@ import pandas as pd
 from .audio import load_audio
 from .audio_features import PRETRAINED_KINDS, FeatureConfig, compute_features
 from .paths import data_dir, make_folder
+from .records import progress_bar
 
 
 @dataclass
@@ -97,7 +98,6 @@ def extract_corpus(
     Explained in 02_feature_extraction.
     """
     from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
 
     config = (
         audio_feature
@@ -154,7 +154,7 @@ def extract_corpus(
                     n_jobs, return_as="generator", batch_size="auto", idle_worker_timeout=WORKER_IDLE_S
                 )
             outputs = runner(jobs) if runner else (job[0](*job[1], **job[2]) for job in jobs)
-        for (utt_id, _, _), (array, error) in tqdm(
+        for (utt_id, _, _), (array, error) in progress_bar(
             zip(todo, outputs, strict=True), total=len(todo), disable=not progress, desc=config.audio_feature
         ):
             if error is None:

@@ -1,7 +1,8 @@
-"""Metrics a notebook records under stable names, read back from its executed copy by the tests.
+"""What a notebook run leaves in its executed copy: metrics under stable names, and readable progress.
 
 ``record_metrics`` shows the values in the notebook and stores them as a JSON output with a private
 MIME type; papermill keeps outputs in the executed notebook, and ``read_metrics`` collects them.
+``progress_bar`` draws a widget in a live notebook and text where a run is executed headless.
 Explained in 01_data_exploration.
 """
 
@@ -12,6 +13,19 @@ import os
 from numbers import Number
 
 METRICS_MIME = "application/vnd.pathos.metrics+json"
+
+
+def progress_bar(*args: object, **kwargs: object):
+    """A tqdm progress bar: a widget in a live notebook (``tqdm.auto``), plain text when the environment
+    variable ``PATHOS_PROGRESS`` is ``text``. ``make notebooks`` and the notebook tests set it: a widget's
+    state is not kept in an executed copy, which would show a bar frozen at "0/N", while text shows how far
+    it went. Arguments as tqdm's. Plumbing for extract_corpus, transcribe_corpus and the synthetic corpus.
+    """
+    if os.environ.get("PATHOS_PROGRESS", "").strip().lower() == "text":
+        from tqdm.std import tqdm
+    else:
+        from tqdm.auto import tqdm
+    return tqdm(*args, **kwargs)
 
 
 def record_metrics(**values: object) -> None:

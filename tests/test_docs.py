@@ -70,3 +70,13 @@ def test_readme_images_exist():
     images = re.findall(r"\]\((figures/[^)]+\.png)\)", readme)
     assert len(images) >= 7 and "figures/app_try_it.png" in images
     assert not [image for image in images if not (PROJECT / image).is_file()]
+
+
+def test_readme_maps_every_thesis_number():
+    from pathos_lib.evaluation import THESIS_NUMBERS
+
+    readme = (PROJECT / "README.md").read_text()
+    section = readme.split("## The thesis's numbers, mapped", 1)[1].split("\n## ", 1)[0]
+    for figure in THESIS_NUMBERS["thesis figure"]:
+        assert f"| {figure} |" in section
+    assert THESIS_NUMBERS["papermill parameters"].iloc[0].replace(" -p quick False", "") in section

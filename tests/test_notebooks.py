@@ -24,6 +24,7 @@ def _shared_build(tmp_path_factory):
     """One build folder for this module: 05 and 06 reuse what 03 and 04 trained, as under make notebooks."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PATHOS_BUILD", str(tmp_path_factory.mktemp("build")))
+        patch.setenv("PATHOS_PROGRESS", "text")  # as make notebooks: bars readable in the executed copies
         yield
 
 
@@ -155,7 +156,14 @@ def test_06_results(tmp_path_factory):
     assert results["session/fusion"]["ua"] == pytest.approx(fusion["fusion_ua"])  # the same run, reused
     assert results["session/fusion"]["folds"] == 5 and results["thesis/fusion"]["folds"] == 1
     assert all(r["ua"] > CHANCE + 0.1 for r in results.values())
-    assert metrics["published_rows"] >= 10
+    assert metrics["published_rows"] >= 10 and metrics["thesis_numbers"] == 4
+    # every row says what it measured and how far to trust it
+    for row in metrics["rows"]:
+        assert row["labels"] == "standard4" and row["preset"] == "default" and row["test utterances"] > 0
+        assert row["UA low %"] <= row["UA %"] <= row["UA high %"]
+        assert row["error bar"] == ("95 % bootstrap" if row["folds"] == 1 else "± std over folds")
+    thesis = [r for r in metrics["rows"] if r["protocol"] == "thesis"]
+    assert all(r["UA high %"] - r["UA low %"] > 5 for r in thesis)  # a test set of ~50 utterances is noisy
 
 
 def test_07_try_it(tmp_path_factory):

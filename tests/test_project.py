@@ -284,3 +284,17 @@ def test_a_run_draws_into_the_build_folder_not_the_committed_figures(monkeypatch
     assert figures_dir() == PROJECT / "build" / "figures"
     makefile = (PROJECT / "Makefile").read_text()
     assert 'NB_ENV="PATHOS_FIGURES=$(CURDIR)/figures"' in makefile  # only make figures refreshes figures/
+
+
+def test_progress_bars_are_text_where_a_run_is_headless(monkeypatch):
+    import tqdm.std
+
+    from pathos_lib.records import progress_bar
+
+    monkeypatch.setenv("PATHOS_PROGRESS", "text")
+    with progress_bar(total=3, disable=True) as bar:
+        assert type(bar) is tqdm.std.tqdm  # not a widget, whose state an executed copy would not keep
+    monkeypatch.delenv("PATHOS_PROGRESS")
+    with progress_bar(total=3, disable=True) as bar:
+        assert isinstance(bar, tqdm.std.tqdm)  # tqdm.auto: a widget where a notebook front end draws one
+    assert "PATHOS_PROGRESS=text" in (PROJECT / "Makefile").read_text()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 import soundfile as sf
 
@@ -86,3 +87,49 @@ def test_show_utterance_plays_a_recording_that_overshoots_full_scale(table, tmp_
 def test_empty_table_is_refused(table):
     with pytest.raises(ValueError, match="empty"):
         CorpusBrowser(table.iloc[:0])
+
+
+def test_bootstrap_interval_narrows_with_more_test_utterances():
+    from pathos_lib.evaluation import bootstrap_ua
+
+    rng = np.random.default_rng(0)
+    classes = ["ang", "hap", "neu", "sad"]
+
+    def predictions(n):
+        truth = rng.choice(classes, n)
+        guess = np.where(rng.random(n) < 0.7, truth, rng.choice(classes, n))  # about 70 % right
+        return pd.DataFrame({"label": truth, "predicted": guess})
+
+    from pathos_lib.evaluation import unweighted_accuracy
+
+    few, many = predictions(50), predictions(2000)
+    small, large = bootstrap_ua(few, classes), bootstrap_ua(many, classes)
+    for (low, high), frame in ((small, few), (large, many)):
+        assert low < unweighted_accuracy(frame["label"], frame["predicted"], classes) < high
+    assert large[1] - large[0] < (small[1] - small[0]) / 3  # the width falls as one over the root of n
+
+
+def test_results_figure_puts_labels_above_error_bars_and_the_legend_outside():
+    from pathos_lib.plots import plot_results
+
+    rows = pd.DataFrame(
+        [
+            (p, m, ua, ua - 5, ua + 5)
+            for p in ("session", "thesis")
+            for m, ua in (("audio", 60), ("text", 55), ("fusion", 75))
+        ],
+        columns=["protocol", "modality", "UA %", "UA low %", "UA high %"],
+    )
+    fig = plot_results(rows, 25.0, "UA - SYNTHETIC corpus (not IEMOCAP)")
+    ax = fig.axes[0]
+    labels = [t for t in ax.texts]
+    assert len(labels) == 6 and all(t.get_position()[1] > 80 - 1 for t in labels if t.get_text() == "75")
+    legend = ax.get_legend()
+    assert legend.get_bbox_to_anchor().x0 >= ax.get_window_extent().x1 - 1  # beside the axes, over no bar
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert (
+        "this run: session" in texts
+        and "this run: thesis" in texts
+        and any("thesis on IEMOCAP" in t for t in texts)
+    )
+    assert ax.get_title().count("IEMOCAP") == 1
