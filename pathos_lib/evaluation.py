@@ -210,18 +210,21 @@ def plot_attention(
     words: list[str] | None,
     text_weights: np.ndarray | None,
     frame_seconds: float = 0.08,
+    source: str = "",
 ) -> plt.Figure:
     """Where a network looked: attention over audio steps (with the waveform) and over words.
 
     ``row``: one row of a corpus table (utt_id, label, wav_path, transcript); ``audio_weights``: (steps,)
     one weight per network step of ``frame_seconds``, or None; ``words`` / ``text_weights``: the tokens and
-    their (tokens,) weights, or None. Returns the matplotlib Figure.
+    their (tokens,) weights, or None; ``source``: the corpus, named once in the first title
+    (``plots.corpus_name``). Returns the matplotlib Figure.
     Explained in 05_fusion.
     """
     from .audio import load_audio
 
     panels = int(audio_weights is not None) + int(text_weights is not None)
     fig, axes = plt.subplots(panels, 1, figsize=(9, 2.6 * panels), squeeze=False)
+    first = axes[0, 0]
     axes = list(axes[:, 0])
     if audio_weights is not None:
         ax = axes.pop(0)
@@ -231,6 +234,8 @@ def plot_attention(
         ax = axes.pop(0)
         draw_word_attention(ax, (words or [])[: len(text_weights)], text_weights)
         ax.set_title(f'text attention: "{row.get("transcript", "")}"')
+    if source:
+        first.set_title(f"{first.get_title()} - {source}")
     fig.tight_layout()
     return fig
 

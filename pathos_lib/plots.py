@@ -166,12 +166,15 @@ def plot_utterance(row: pd.Series, audio: np.ndarray | None = None) -> plt.Figur
     return fig
 
 
-def plot_representations(row: pd.Series, audio: np.ndarray, features: dict[str, np.ndarray]) -> plt.Figure:
+def plot_representations(
+    row: pd.Series, audio: np.ndarray, features: dict[str, np.ndarray], source: str = ""
+) -> plt.Figure:
     """One utterance as waveform, spectrogram, log-mel, MFCC and a few thesis34 curves, on one time axis.
 
     ``row``: one row of a corpus table (utt_id, label, transcript); ``audio``: its waveform, (samples,)
     float at 16 kHz; ``features`` maps "logmel", "mfcc" and "thesis34" to their matrices (frames x
-    features) from ``compute_features`` with the default windows. Returns the matplotlib Figure.
+    features) from ``compute_features`` with the default windows; ``source``: the corpus, named in the title
+    (``corpus_name``). Returns the matplotlib Figure.
     Explained in 02_feature_extraction.
     """
     import librosa
@@ -182,7 +185,10 @@ def plot_representations(row: pd.Series, audio: np.ndarray, features: dict[str, 
     fig, axes = plt.subplots(5, 1, figsize=(9, 11), sharex=True, height_ratios=[1, 2, 2, 2, 2])
     seconds = len(audio) / SAMPLE_RATE
     axes[0].plot(np.arange(len(audio)) / SAMPLE_RATE, audio, linewidth=0.5, color="#333333")
-    axes[0].set(ylabel="waveform", title=f'{row["utt_id"]} [{row["label"]}] "{row.get("transcript", "")}"')
+    title = f'{row["utt_id"]} [{row["label"]}] "{row.get("transcript", "")}"' + (
+        f" - {source}" if source else ""
+    )
+    axes[0].set(ylabel="waveform", title=title)
     spectrum = librosa.amplitude_to_db(np.abs(librosa.stft(audio, n_fft=512, hop_length=160)), ref=np.max)
     librosa.display.specshow(spectrum, sr=SAMPLE_RATE, hop_length=160, x_axis="time", y_axis="hz", ax=axes[1])
     axes[1].set(ylabel="spectrogram (Hz)")
