@@ -58,6 +58,18 @@ def trained(tmp_path_factory, synthetic_root):
         yield SimpleNamespace(table=table, results=results, model_dir=model_dir, folder=folder)
 
 
+@pytest.fixture(scope="module")
+def model_dir(trained) -> Path:
+    """The folder of ``trained``'s three networks (what ``Predictor.load`` reads)."""
+    return trained.model_dir
+
+
+@pytest.fixture(scope="module")
+def table(trained):
+    """The small synthetic corpus ``trained`` learnt from (a module with a ``table`` of its own keeps it)."""
+    return trained.table
+
+
 def summary(utt_id: str, code: str, start: float = 1.0, end: float = 2.5, vad=(2.5, 3.0, 3.5)) -> str:
     """An EmoEvaluation block in IEMOCAP's format (summary line and two annotator lines)."""
     v, a, d = vad

@@ -144,16 +144,6 @@ def test_audio_facts_tell_speech_from_silence_noise_and_clipping(table):
 
 
 @pytest.fixture(scope="module")
-def model_dir(trained):
-    return trained.model_dir
-
-
-@pytest.fixture(scope="module")
-def table(trained):
-    return trained.table
-
-
-@pytest.fixture(scope="module")
 def predictor(model_dir):
     return Predictor.load(model_dir)
 

@@ -22,18 +22,8 @@ def build(trained):
 
 
 @pytest.fixture(scope="module")
-def table(trained):
-    return trained.table
-
-
-@pytest.fixture(scope="module")
 def results(trained):
     return trained.results
-
-
-@pytest.fixture(scope="module")
-def model_dir(trained):
-    return trained.model_dir
 
 
 @pytest.fixture(scope="module")
