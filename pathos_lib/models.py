@@ -35,6 +35,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from keras import layers, ops  # noqa: E402
 
+from .audio_features import FEATURE_KINDS, PRETRAINED_KINDS  # noqa: E402
+
 # One thread for torch's CPU math: these small networks train as fast on one as on two, and several kernels on
 # one machine (a lab's JupyterHub) then share its cores; torch's own choice, one thread per core, made two
 # runs on 2 cores take about 5x as long as one (benchmarks/concurrency.py). README: "Shared machines".
@@ -90,6 +92,20 @@ class ModelConfig:
     freeze_embeddings: bool = False  # keep pretrained word vectors as they are (the thesis's GloVe)
 
     def __post_init__(self) -> None:
+        kinds = FEATURE_KINDS + PRETRAINED_KINDS
+        if self.audio_feature not in kinds:
+            raise ValueError(f"audio_feature must be one of {kinds}, got {self.audio_feature!r}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(
+                f"dropout is the share of units dropped in training: 0 <= dropout < 1, got {self.dropout}"
+            )
+        sizes = {"lstm_units": self.lstm_units, "fusion_units": self.fusion_units, "epochs": self.epochs,
+                 "embedding_dim": self.embedding_dim, "batch_size": self.batch_size}  # fmt: skip
+        sizes |= {f"dense_units[{i}]": n for i, n in enumerate(self.dense_units)}
+        sizes |= {f"text_dense_units[{i}]": n for i, n in enumerate(self.text_dense_units or ())}
+        for name, value in sizes.items():
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+                raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
         if self.text_feature not in TEXT_FEATURES:
             raise ValueError(f"text_feature must be one of {TEXT_FEATURES}, got {self.text_feature!r}")
         if self.text_feature == "glove" and self.embedding_dim != 50:
@@ -167,6 +183,23 @@ def get_config(config: str | ModelConfig | None) -> ModelConfig:
     if config not in PRESETS:
         raise ValueError(f"Unknown model preset {config!r}; presets: {list(PRESETS)}")
     return PRESETS[config]
+
+
+def configure(preset: str | ModelConfig | None = "default", **changes: object) -> ModelConfig:
+    """A preset with some sizes or settings changed: what a notebook's parameters cell asks for.
+
+    ``preset``: a preset name, a ``ModelConfig`` or None (the default preset); ``changes``: ``ModelConfig``
+    field -> value, where None keeps the preset's value and lists become tuples (``dense_units=[32]``).
+    Returns a ``ModelConfig``; raises ``ValueError`` naming an unknown field or a value out of range.
+    Explained in 03_audio_model.
+    """
+    config = get_config(preset)
+    fields = set(asdict(config))
+    unknown = sorted(set(changes) - fields)
+    if unknown:
+        raise ValueError(f"ModelConfig has no field {unknown}; its fields: {sorted(fields)}")
+    given = {k: tuple(v) if isinstance(v, list) else v for k, v in changes.items() if v is not None}
+    return config.with_(**given)
 
 
 def device_summary() -> str:
@@ -486,5 +519,6 @@ def late_fusion(
 
 __all__ = [
     "PRESETS", "AttentionPooling", "MaskedBiLSTM", "ModelConfig", "attention_model", "build_audio_model",
-    "build_fusion_model", "build_text_model", "device_summary", "get_config", "late_fusion", "set_precision",
+    "build_fusion_model", "build_text_model", "configure", "device_summary", "get_config", "late_fusion",
+    "set_precision",
 ]  # fmt: skip

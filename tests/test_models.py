@@ -18,6 +18,7 @@ from pathos_lib.models import (
     build_audio_model,
     build_fusion_model,
     build_text_model,
+    configure,
     device_summary,
     get_config,
     late_fusion,
@@ -241,3 +242,27 @@ def test_masked_bilstm_gives_zeros_for_a_row_of_padding_only():
     mask = np.array([[True] * 5, [False] * 5])
     out = keras.ops.convert_to_numpy(layer(batch, mask=mask))
     assert np.abs(out[0]).sum() > 0 and (out[1] == 0).all()
+
+
+def test_configure_changes_what_the_parameters_cell_names_and_refuses_the_rest():
+    config = configure("default", lstm_units=16, dense_units=[32, 32], dropout=None, audio_feature="logmel")
+    assert (config.lstm_units, config.dense_units, config.audio_feature) == (16, (32, 32), "logmel")
+    assert config.dropout == PRESETS["default"].dropout  # None keeps the preset's value
+    assert configure("thesis") == PRESETS["thesis"] and configure(None) == PRESETS["default"]
+    layers = {layer.name: layer for layer in build_audio_model(64, 4, config).layers}
+    assert layers["audio_blstm"].units == 16 and layers["audio_dense2"].units == 32
+    assert configure("default", dense_units=[]).dense_units == ()  # no dense layer before the BLSTM
+    with pytest.raises(ValueError, match=r"no field \['lstm_unit'\]"):
+        configure("default", lstm_unit=8)
+    for wrong, message in [
+        (dict(dropout=1.0), "0 <= dropout < 1"),
+        (dict(dropout=-0.1), "0 <= dropout < 1"),
+        (dict(lstm_units=0), "lstm_units must be a whole number of at least 1"),
+        (dict(lstm_units=2.5), "lstm_units must be a whole number"),
+        (dict(dense_units=[64, 0]), r"dense_units\[1\] must be"),
+        (dict(fusion_units=True), "fusion_units must be"),
+        (dict(audio_feature="mfccs"), "audio_feature must be one of"),
+        (dict(embedding_dim=64, text_feature="glove"), "embedding_dim must be 50"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            configure("default", **wrong)
