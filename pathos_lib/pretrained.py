@@ -256,6 +256,39 @@ def glove_vectors() -> tuple[dict[str, int], np.ndarray]:
     return {word: row for row, word in enumerate(words)}, matrix
 
 
+def glove_neighbours(words: list[str], n: int = 6) -> dict[str, list[str]]:
+    """The ``n`` GloVe words nearest to each of ``words`` (cosine similarity, the word itself left out):
+    word -> its neighbours, nearest first. Raises ``KeyError`` naming a word GloVe lacks.
+    Explained in 08_pretrained."""
+    rows, unit = _unit_glove()
+    vocabulary = list(rows)
+    missing = [word for word in words if word not in rows]
+    if missing:
+        raise KeyError(f"GloVe 6B has no vector for {missing} (it is lower-case: try {missing[0].lower()!r})")
+    nearest = {}
+    for word in words:
+        order = np.argsort(-(unit @ unit[rows[word]]))
+        nearest[word] = [vocabulary[i] for i in order if i != rows[word]][:n]
+    return nearest
+
+
+def glove_similarity(first: str, second: str) -> float:
+    """Cosine similarity of two words' GloVe vectors (1: same direction, 0: unrelated).
+    Raises ``KeyError`` naming a word GloVe lacks. Explained in 08_pretrained."""
+    rows, unit = _unit_glove()
+    for word in (first, second):
+        if word not in rows:
+            raise KeyError(f"GloVe 6B has no vector for {word!r}")
+    return float(unit[rows[first]] @ unit[rows[second]])
+
+
+@functools.lru_cache(maxsize=1)
+def _unit_glove() -> tuple[dict[str, int], np.ndarray]:
+    rows, matrix = glove_vectors()
+    matrix = np.asarray(matrix, dtype=np.float32)
+    return rows, matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+
+
 def glove_embeddings(vocabulary) -> tuple[np.ndarray, dict[str, float]]:
     """The embedding matrix of a fitted ``Vocabulary`` from GloVe, as the thesis built it: each word's
     vector, a word GloVe lacks (and the vocabulary's OOV entry) gets the vector of "unknown"; row 0

@@ -73,6 +73,22 @@ def test_whisper_features_are_cached(tmp_path):
     assert [again[u].shape[0] for u in table["utt_id"]] == [50, 100, 150]
 
 
+def test_glove_neighbours_and_similarity():
+    rows, glove = pretrained.glove_vectors()
+    nearest = pretrained.glove_neighbours(["angry", "sad"], n=5)
+    assert list(nearest) == ["angry", "sad"] and all(len(words) == 5 for words in nearest.values())
+    assert "angry" not in nearest["angry"] and "furious" in nearest["angry"]
+    a, b = (np.asarray(glove[rows[w]], dtype=np.float64) for w in ("happy", "sad"))
+    expected = a @ b / np.linalg.norm(a) / np.linalg.norm(b)
+    assert pretrained.glove_similarity("happy", "sad") == pytest.approx(expected, abs=1e-5)
+    similarities = [pretrained.glove_similarity("angry", word) for word in nearest["angry"]]
+    assert similarities == sorted(similarities, reverse=True)  # nearest first
+    with pytest.raises(KeyError, match="no vector for \\['Angry'\\]"):
+        pretrained.glove_neighbours(["Angry"])
+    with pytest.raises(KeyError, match="xyzzyq"):
+        pretrained.glove_similarity("happy", "xyzzyq")
+
+
 def test_glove_embeddings_follow_the_thesis():
     vocabulary = Vocabulary.fit(["I am so angry today", "what a lovely xqzzyq day"], tokenizer="wordpunct")
     matrix, coverage = pretrained.glove_embeddings(vocabulary)
