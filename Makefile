@@ -8,6 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.pathos-installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+SOLUTIONS := $(sort $(wildcard notebooks/solutions/[0-9][0-9]_*_solutions.ipynb))
 # Folder with the EmoDB / MELD development corpora for `make bench` (never committed), e.g. ../shared/data
 REAL_DATA ?=
 # Which corpus `make notebooks` runs on (README: "Real voices without a licence"), e.g.
@@ -33,7 +34,7 @@ SAVE_AS := -p save_as try_it_$(CORPUS)
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test test-fast test-browser chromium screenshots notebooks figures lint bench lab caches clean-caches clean
+.PHONY: help setup test test-fast test-browser chromium screenshots notebooks solutions figures lint bench lab caches clean-caches clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -88,6 +89,14 @@ notebooks: $(STAMP) ## run every notebook in order with papermill into build/not
 		PATHOS_PROGRESS=text $(NB_ENV) $(BIN)/papermill --kernel pathos --cwd notebooks --log-level WARNING \
 			"$$nb" "$(NB_OUT)/$$(basename $$nb)" $(CORPUS_PARAMS) $${root:+-p corpus_root "$$root"} \
 			$$extra $(PARAMS); \
+	done
+
+solutions: $(STAMP) ## run the exercises' worked solutions (notebooks/solutions/) into build/notebooks/solutions/; best after make notebooks, whose networks they reuse
+	@mkdir -p build/notebooks/solutions
+	@set -e; for nb in $(SOLUTIONS); do \
+		echo "== $$nb"; \
+		PATHOS_PROGRESS=text $(BIN)/papermill --kernel pathos --cwd notebooks/solutions --log-level WARNING \
+			"$$nb" "build/notebooks/solutions/$$(basename $$nb)" $(PARAMS); \
 	done
 
 figures: $(STAMP) ## run every notebook on the synthetic corpus and refresh the committed figures/ (the README's images)

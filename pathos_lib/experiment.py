@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import models  # selects the torch backend before keras is imported
-from .audio import audio_facts, load_audio, unusual_audio
+from .audio import as_waveform, audio_facts, unusual_audio
 from .audio_features import compute_features
 from .corpus import check_table, usable_rows
 from .evaluation import unweighted_accuracy
@@ -317,8 +317,9 @@ class TrainedModel:
         """Seconds between two steps of the audio sequence the network reads (after pooling)."""
         return self.inputs.step_seconds
 
-    def add_speaker(self, speaker: str, wav_paths: list[str | Path]) -> None:
-        """Normalise ``speaker`` with statistics of these recordings (read and pooled as in training).
+    def add_speaker(self, speaker: str, recordings: list[str | Path | tuple[np.ndarray, int]]) -> None:
+        """Normalise ``speaker`` with statistics of these recordings (wav paths or ``(samples, rate)``
+        pairs, read and pooled as in training).
 
         Does nothing for a network without per-speaker normalisation. Raises ``ValueError`` naming a
         recording that cannot be read or holds no speech (silence or noise would skew the statistics).
@@ -327,7 +328,8 @@ class TrainedModel:
         if not (self.inputs.uses_audio and self.inputs.normaliser and self.inputs.normaliser.per_speaker):
             return
         config = self.inputs.feature_config
-        self.inputs.add_speaker(speaker, [compute_features(voice_sample(path), config) for path in wav_paths])
+        frames = [compute_features(voice_sample(r, i), config) for i, r in enumerate(recordings)]
+        self.inputs.add_speaker(speaker, frames)
 
     def probabilities_of(self, sequences: Sequences) -> np.ndarray:
         """Class probabilities of prepared rows (``inputs.encode``), shape (n, len(classes)), in batches."""
@@ -369,15 +371,17 @@ class TrainedModel:
         return self.attention_of(self.inputs.transform(table, features, new_speakers))
 
 
-def voice_sample(path: str | Path) -> np.ndarray:
-    """A recording of a speaker's voice as a waveform, refused (``ValueError`` naming it) when it holds no
-    speech: silence or noise. Plumbing for TrainedModel.add_speaker."""
-    waveform = load_audio(path)
+def voice_sample(recording: str | Path | tuple[np.ndarray, int], index: int = 0) -> np.ndarray:
+    """A recording of a speaker's voice (a wav path or ``(samples, sample_rate)``) as a 16 kHz waveform,
+    refused (``ValueError`` naming it, or its ``index`` among the samples given) when it holds no speech:
+    silence or noise. Plumbing for TrainedModel.add_speaker."""
+    waveform = as_waveform(recording)
+    name = recording if isinstance(recording, str | Path) else f"recording {index} (samples)"
     wrong = [
         f for f in unusual_audio(audio_facts(waveform)) if f.startswith(("no speech", "sounds like noise"))
     ]
     if wrong:
-        raise ValueError(f"{path} cannot serve as a voice sample: {wrong[0]}")
+        raise ValueError(f"{name} cannot serve as a voice sample: {wrong[0]}")
     return waveform
 
 

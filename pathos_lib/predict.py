@@ -160,18 +160,19 @@ class Predictor:
             warnings.warn(f"model folder {folder} not used: {why}", stacklevel=2)
         return cls({modality: networks[0] for modality, networks in found.items()}, unavailable)
 
-    def add_speaker(self, speaker: str, wav_paths: list[str | Path]) -> None:
+    def add_speaker(self, speaker: str, recordings: list[str | Path | tuple[np.ndarray, int]]) -> None:
         """Normalise ``speaker``'s audio with statistics of these recordings of their voice (no labels).
 
         The networks were trained on per-speaker normalised features; a few utterances of a new voice
         (ideally a minute or more) bring its input close to what the networks saw in training.
-        ``wav_paths``: wav files of that voice (any rate). Later ``predict(..., speaker=speaker)`` uses them.
+        ``recordings``: wav files of that voice (any rate) or ``(samples, sample_rate)`` pairs, as
+        ``predict`` takes. Later ``predict(..., speaker=speaker)`` uses them.
         Raises ``ValueError`` naming a recording that cannot be read or holds no speech (silence, noise).
         """
-        if not wav_paths:
+        if not len(recordings):
             raise ValueError(f"add_speaker needs at least one recording of {speaker}'s voice")
         for network in self.networks.values():
-            network.add_speaker(speaker, wav_paths)
+            network.add_speaker(speaker, list(recordings))
 
     @classmethod
     def from_results(cls, results: list[CVResult], fold: str | None = None) -> Predictor:

@@ -39,13 +39,15 @@ def metrics_of(name: str, tmp_path_factory) -> dict:
 
 
 def run_notebook(name: str, tmp_path: Path, **parameters) -> dict:
-    """Execute notebooks/<name>.ipynb in quick mode and return its recorded metrics."""
-    output = tmp_path / f"{name}.ipynb"
+    """Execute notebooks/<name>.ipynb (``solutions/...`` for a solutions notebook) in quick mode, in its own
+    folder as `make notebooks` / `make solutions` do, and return its recorded metrics."""
+    notebook = PROJECT / "notebooks" / f"{name}.ipynb"
+    output = tmp_path / notebook.name
     papermill.execute_notebook(
-        PROJECT / "notebooks" / f"{name}.ipynb",
+        notebook,
         output,
         parameters={"quick": True, **parameters},
-        cwd=PROJECT / "notebooks",
+        cwd=notebook.parent,
         kernel_name="python3",  # this interpreter; `make setup` also registers it as `pathos`
         progress_bar=False,
     )
@@ -114,7 +116,7 @@ def test_02_feature_extraction(tmp_path):
 
     top = metrics["top_words"]
     assert sum(w in POSITIVE_WORDS for w in top["hap"]) >= 5
-    for label in ("ang", "sad"):  # shared negative words, and now and then a more specific one
+    for label in ("ang", "sad"):  # negative words, or words of that class alone
         assert sum(w in NEGATIVE_WORDS + SPECIFIC_WORDS[label] for w in top[label]) >= 5
 
 
@@ -322,3 +324,163 @@ def test_recorded_numbers_fall_in_the_ranges_the_readme_states(notebook, path, l
     for key in path.split("."):
         value = value[key]
     assert low <= value <= high, f"{notebook}:{path} = {value:.3f}, outside the README's range {low}-{high}"
+
+
+# The worked solutions (notebooks/solutions/), after the lessons: they reuse what the lessons trained, as
+# after `make notebooks`, and each checks what its exercises promise.
+
+
+def test_01_solutions(tmp_path):
+    metrics = run_notebook("solutions/01_data_exploration_solutions", tmp_path)
+    standard4, thesis, every = (metrics["scheme_counts"][s] for s in ("standard4", "thesis", "all"))
+    assert set(standard4) == {"ang", "hap", "neu", "sad", "total"}
+    assert set(thesis) == {"ang", "exc", "neu", "sad", "total"}
+    assert standard4["hap"] == every["hap"] + every["exc"] and thesis["exc"] == every["exc"]
+    for label in ("ang", "neu", "sad"):
+        assert standard4[label] == thesis[label] == every[label]
+    assert thesis["total"] < standard4["total"] < every["total"]
+    assert "xxx" in every and every["total"] == sum(v for k, v in every.items() if k != "total")
+    assert standard4["total"] == metrics["n_utterances"] == sum(metrics["speaker_totals"].values())
+    assert len(metrics["speaker_totals"]) == 10 and metrics["smallest_class_per_speaker"] >= 1
+    assert 25 / standard4["total"] < metrics["max_ua_points_per_utterance"] <= 25
+    # leave-one-session-out never tests a voice it trained on; a random split tests only such voices
+    assert metrics["session_shared"] == [0] * 5 and metrics["session_test_speakers"] == [2] * 5
+    assert metrics["random_shared"] == metrics["random_test_speakers"]
+    assert min(metrics["random_test_speakers"]) >= 8
+
+
+def test_02_solutions(tmp_path):
+    metrics = run_notebook("solutions/02_feature_extraction_solutions", tmp_path)
+    rep = metrics["representations"]
+    assert rep["kind"] == ["thesis34", "logmel", "mfcc", "thesis34"]
+    assert rep["columns"] == [34, 64, 121, 34] and rep["hop (ms)"] == [100.0, 10.0, 10.0, 25.0]
+    thesis34, logmel, mfcc, thesis34_short_hop = rep["frames"]
+    assert logmel == mfcc and 8 * thesis34 < logmel < 12 * thesis34
+    assert 3.5 * thesis34 < thesis34_short_hop < 4.5 * thesis34
+    assert rep["frames per second"][1] == pytest.approx(100, abs=2)
+    tokens = metrics["sentence_tokens"]
+    assert tokens["thesis"] == ["i", "don't", "know", "the", "hotel", "is", "ready"]
+    assert tokens["wordpunct"] == ["i", "don", "'", "t", "know", ",", "the", "hotel", "is", "ready", "!"]
+    assert metrics["tokens_by_tokenizer"]["thesis"] < metrics["tokens_by_tokenizer"]["wordpunct"]
+    rare = metrics["rare_words"]
+    assert rare["min_count"] == [1, 2, 3]
+    assert rare["vocabulary"] == sorted(rare["vocabulary"], reverse=True)
+    assert rare["vocabulary"][0] > rare["vocabulary"][1]
+    assert rare["test OOV rate"] == sorted(rare["test OOV rate"])
+    assert metrics["seen_once"] == rare["vocabulary"][0] - rare["vocabulary"][1] > 0
+
+
+def test_03_solutions(tmp_path):
+    metrics = run_notebook("solutions/03_audio_model_solutions", tmp_path)
+    kinds = metrics["feature_kinds"]
+    assert {k: v["columns"] for k, v in kinds.items()} == {"mfcc": 121, "logmel": 64}
+    assert all(v["audio_dense1 weights"] == (v["columns"] + 1) * 64 for v in kinds.values())
+    assert all(v["test UA"] > CHANCE + 0.1 for v in kinds.values())
+    sizes = metrics["network_sizes"]
+    for units, row in sizes.items():  # 2 directions x 4 gates x units x (64 inputs + units + 1 bias)
+        assert row["BLSTM weights"] == 8 * int(units) * (64 + int(units) + 1)
+        assert 1 <= row["epochs"] <= 20 and row["s per epoch"] > 0
+    assert max(row["test UA"] for row in sizes.values()) > CHANCE + 0.15
+    dropout = metrics["dropout"]  # all 20 epochs each: without dropout the training rows are fitted tighter
+    assert dropout["dropout 0.0"]["last training loss"] < dropout["dropout 0.6"]["last training loss"]
+    epochs = metrics["epochs"]
+    assert epochs["3"]["epochs run"] == 3 and epochs["20"]["epochs run"] <= 20
+    assert epochs["3"]["last training loss"] > epochs["20"]["last training loss"]  # 3 epochs underfit
+
+
+def test_04_solutions(tmp_path):
+    metrics = run_notebook("solutions/04_text_model_solutions", tmp_path)
+    for dim, row in metrics["embedding_sizes"].items():
+        assert row["embedding weights"] == metrics["vocabulary_size"] * int(dim)
+    assert max(row["test UA"] for row in metrics["embedding_sizes"].values()) > CHANCE + 0.15
+    for row in metrics["dropout"].values():  # the validation loss turns up before the last of 20 epochs
+        assert row["lowest validation loss at epoch"] < 20
+    predicted = metrics["predicted"]
+    assert (predicted["positive"], predicted["angry"], predicted["sad"]) == ("hap", "ang", "sad")
+    assert metrics["unknown_all_unknown"]  # every word of that sentence is out of the vocabulary
+    assert max(metrics["probabilities"]["unknown words"].values()) < 0.9
+
+
+def test_05_solutions(tmp_path_factory):
+    lesson = metrics_of("05_fusion", tmp_path_factory)
+    metrics = run_notebook("solutions/05_fusion_solutions", tmp_path_factory.mktemp("05_solutions"))
+    for units, row in metrics["fusion_widths"].items():  # 2 branches x 2 directions x 64 units, + a bias
+        assert row["fusion_dense weights"] == int(units) * (2 * 2 * 64 + 1)
+    assert metrics["audio_ua"] == pytest.approx(lesson["audio_ua"])  # reused, not retrained
+    curve = metrics["late_fusion_curve"]
+    assert curve["0.0"] == pytest.approx(metrics["text_ua"])  # weight 0: the text network alone
+    assert curve["1.0"] == pytest.approx(metrics["audio_ua"])  # weight 1: the audio network alone
+    assert max(curve.values()) > max(curve["0.0"], curve["1.0"])  # a mix beats either network alone
+    assert set(metrics["chosen_weights"]) <= {float(w) for w in curve}
+    assert metrics["late_fusion_ua"] == pytest.approx(lesson["late_fusion_ua"])
+    wrong = metrics["wrong_words"]
+    assert wrong["shuffled transcripts"] < wrong["true transcripts"] - 0.1
+
+
+def test_06_solutions(tmp_path_factory):
+    lesson = metrics_of("06_results", tmp_path_factory)
+    metrics = run_notebook("solutions/06_results_solutions", tmp_path_factory.mktemp("06_solutions"))
+    assert metrics["fused_session_ua"] == pytest.approx(lesson["results"]["session/fusion"]["ua"])  # reused
+    assert metrics["protocol_ua"]["session"] == pytest.approx(lesson["results"]["session/audio"]["ua"])
+    sizes, widths, rows = metrics["interval_sizes"], metrics["interval_widths"], metrics["interval_rows"]
+    assert sizes[:-1] == [25, 50, 100] and sizes[-1] > 100
+    assert metrics["thesis_test_utterances"] < sizes[-1]
+    assert all(w > 0 for w in widths) and widths[0] > widths[-1]  # 10x the utterances: about 3x narrower
+    assert 0.5 < rows[0]["width × √n"] / rows[-1]["width × √n"] < 2  # the width goes as 1/sqrt(n)
+    for row in rows:
+        assert row["UA low %"] - 0.1 <= row["UA %"] <= row["UA high %"] + 0.1
+    assert metrics["protocol_folds"] == {"session": 5, "random": 5}
+    assert metrics["folds_sharing_speakers"] == {"session": 0, "random": 5}  # the leak, fold by fold
+    assert all(0.3 < ua <= 1 for ua in metrics["protocol_ua"].values())  # which is higher can go either way
+
+
+def test_07_solutions(tmp_path_factory):
+    lesson = metrics_of("07_try_it", tmp_path_factory)
+    metrics = run_notebook("solutions/07_try_it_solutions", tmp_path_factory.mktemp("07_solutions"))
+    assert metrics["test_ua"] == pytest.approx(lesson["test_ua"])  # the lesson's networks, reused
+    assert metrics["audio_change_with_words"] < 1e-6  # the audio network never reads the words
+    for voice_class, said in metrics["contradicted_predicted"].items():
+        assert said["audio"] == metrics["voice_predicted_audio"][voice_class] == voice_class
+        assert said["text"] == "hap" and said["fusion"] in (voice_class, "hap")
+    warned = metrics["variant_warnings"]
+    assert warned["as recorded"] == warned["× 0.3"] == warned["+ noise 0.02"] == []
+    assert any(w.startswith("quieter than any training recording") for w in warned["× 0.03"])
+    assert any(w.startswith("no speech") for w in warned["× 0.001"])
+    assert any(w.startswith("sounds like noise") for w in warned["+ noise 0.2"])
+    assert len(set(metrics["variant_text_predicted"].values())) == 1  # the transcript was given
+    moved = metrics["audio_moved"]  # registered from the same quieter voice, the gain is normalised away
+    assert moved["as recorded"] == 0 and moved["× 0.3, speaker registered at that gain"] < 0.05
+    assert moved["× 0.3, speaker registered at that gain"] < moved["× 0.3"]
+
+
+def test_08_solutions(tmp_path):
+    metrics = run_notebook("solutions/08_pretrained_solutions", tmp_path)
+    neighbours = metrics["glove_neighbours"]  # GloVe is a fixed table: the same lists everywhere
+    assert set(neighbours) == {"delighted", "furious", "gloomy", "calm"}
+    assert all(len(words) == 6 for words in neighbours.values())
+    assert "disappointed" in neighbours["delighted"]  # opposite feelings, shared contexts
+    pairs = metrics["glove_pair_similarity"]
+    assert pairs["happy ~ sad"] > pairs["happy ~ joyful"] + 0.05
+    similarity = metrics["sentence_similarity_to_first"]
+    assert similarity["This is wonderful news."] == pytest.approx(1.0, abs=1e-3)
+    assert similarity["This is terrible news."] > similarity["I am so happy for you."] + 0.1
+    assert similarity["The meeting is at noon."] == min(similarity.values())
+    coverage, missing = metrics["glove_coverage"], metrics["glove_missing"]
+    assert 0.5 < coverage["thesis"] < coverage["pretrained"] < 1.0
+    assert {"i'm", "don't"} <= set(missing["thesis"])
+    assert not any("'" in word for word in missing["pretrained"])
+
+
+def test_09_solutions(tmp_path):
+    metrics = run_notebook("solutions/09_speech_recognition_solutions", tmp_path)
+    assert metrics["utterances"] == 6
+    beam_wer, beam_seconds = metrics["beam_wer"], metrics["beam_seconds"]
+    assert set(beam_wer) == set(beam_seconds) == {"beam 1", "beam 5"}
+    assert all(0.0 <= wer < 0.6 for wer in beam_wer.values())
+    assert all(seconds > 0 for seconds in beam_seconds.values())
+    assert abs(beam_wer["beam 1"] - beam_wer["beam 5"]) < 0.25  # a few words either way, never a collapse
+    noise = metrics["noise_wer"]
+    assert set(noise) == {"clean", "20 dB", "10 dB", "0 dB"}
+    assert noise["clean"] < 0.5
+    assert noise["0 dB"] > noise["clean"] + 0.3 and noise["0 dB"] >= noise["20 dB"]
+    assert all(0 <= n <= 3 for n in metrics["noise_heard_nothing"].values())

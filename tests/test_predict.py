@@ -46,6 +46,21 @@ def test_saved_predictor_reproduces_the_test_run(predictor, results, table):
     assert prediction.notes == [] and prediction.skipped == {}
 
 
+def test_a_speaker_registered_from_samples_is_normalised_as_from_files(predictor, table):
+    """add_speaker takes (samples, rate) pairs as predict does: the same voice, the same statistics."""
+    rows = table[table["session"] == 5].head(4)
+    predictor.add_speaker("from files", list(rows["wav_path"]))
+    samples = [(load_audio(path), SAMPLE_RATE) for path in rows["wav_path"]]
+    predictor.add_speaker("from samples", samples)
+    row = rows.iloc[0]
+    by_files = predictor.predict(row["wav_path"], "", speaker="from files").probabilities
+    by_samples = predictor.predict(row["wav_path"], "", speaker="from samples").probabilities
+    assert np.allclose(by_files.to_numpy(), by_samples.to_numpy(), atol=1e-6)
+    silent = (np.zeros(2 * SAMPLE_RATE, dtype=np.float32), SAMPLE_RATE)
+    with pytest.raises(ValueError, match=r"recording 1 \(samples\) cannot serve as a voice sample: no sp"):
+        predictor.add_speaker("someone", [samples[0], silent])
+
+
 def test_attention_over_frames_and_words(predictor, table):
     row = table.iloc[0]
     prediction = predictor.predict(row["wav_path"], row["transcript"])

@@ -21,7 +21,9 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 PROJECT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((PROJECT / "notebooks").glob("*.ipynb"))
+LESSONS = sorted((PROJECT / "notebooks").glob("*.ipynb"))
+SOLUTIONS = sorted((PROJECT / "notebooks" / "solutions").glob("*.ipynb"))
+NOTEBOOKS = LESSONS + SOLUTIONS  # the rules below hold for both
 SHARED_PARAMETERS = {"corpus", "corpus_root", "labels", "quick", "seed", "data_dir"}
 PYPROJECT = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]
 INSTALL_CELL_ID = "colab-install"
@@ -150,9 +152,25 @@ def test_dependencies_resolve_for_newer_pythons(python, kept, tmp_path):
 
 
 def test_notebooks_exist_numbered():
-    assert NOTEBOOKS, "no notebooks found"
-    for path in NOTEBOOKS:
+    assert LESSONS, "no notebooks found"
+    for path in LESSONS:
         assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name), path.name
+
+
+def test_every_notebook_has_exercises_and_their_solutions():
+    """Each lesson ends with exercises (change, expect, why) that link to a solutions notebook, and each
+    solutions notebook belongs to a lesson."""
+    for path in LESSONS:
+        text = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"])
+        exercises = text.split("## Exercises", 1)
+        assert len(exercises) == 2, f"{path.name} has no '## Exercises' section"
+        headings = re.findall(rf"### Exercise {path.name[:2]}\.\d", exercises[1])
+        assert len(headings) >= 2, f"{path.name}: fewer than two exercises"
+        for part in ("**Change:**", "**Expect:**", "**Why:**"):
+            assert exercises[1].count(part) == len(headings), f"{path.name}: an exercise lacks {part}"
+        solution = f"solutions/{path.stem}_solutions.ipynb"
+        assert f"]({solution})" in exercises[1] and (path.parent / solution).is_file(), solution
+    assert {p.name for p in SOLUTIONS} == {f"{p.stem}_solutions.ipynb" for p in LESSONS}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
