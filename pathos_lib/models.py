@@ -35,7 +35,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from keras import layers, ops  # noqa: E402
 
-from .audio_features import FEATURE_KINDS, PRETRAINED_KINDS  # noqa: E402
+from .audio_features import FeatureConfig  # noqa: E402
 
 # One thread for torch's CPU math: these small networks train as fast on one as on two, and several kernels on
 # one machine (a lab's JupyterHub) then share its cores; torch's own choice, one thread per core, made two
@@ -92,9 +92,7 @@ class ModelConfig:
     freeze_embeddings: bool = False  # keep pretrained word vectors as they are (the thesis's GloVe)
 
     def __post_init__(self) -> None:
-        kinds = FEATURE_KINDS + PRETRAINED_KINDS
-        if self.audio_feature not in kinds:
-            raise ValueError(f"audio_feature must be one of {kinds}, got {self.audio_feature!r}")
+        FeatureConfig(self.audio_feature)  # refuses an unknown feature kind, naming the known ones
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(
                 f"dropout is the share of units dropped in training: 0 <= dropout < 1, got {self.dropout}"
